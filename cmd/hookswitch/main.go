@@ -1,0 +1,131 @@
+// Command hookswitch is the firmware daemon: it opens the board, runs the
+// PBX on it, and serves SIP and the management API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/hookswitch/hookswitch/board"
+	"github.com/hookswitch/hookswitch/hal/sim/simapi"
+	"github.com/hookswitch/hookswitch/pbx"
+	"github.com/hookswitch/hookswitch/pbx/api"
+	"github.com/hookswitch/hookswitch/pbx/config"
+	"github.com/hookswitch/hookswitch/pbx/sip"
+)
+
+// version is stamped by the build: -ldflags "-X main.version=…".
+var version = "dev"
+
+// memoryLimit suits a 512 MB board; GOMEMLIMIT in the environment wins.
+const memoryLimit = 256 << 20
+
+func main() {
+	cfgPath := flag.String("config", "", "configuration `file` (YAML); the embedded default when empty")
+	dataDir := flag.String("data", "data", "`dir`ectory for runtime data")
+	boardName := flag.String("board", "", "built-in board `name` or board file; overrides the configuration")
+	logLevel := flag.String("log-level", "info", "debug, info, warn or error")
+	showVersion := flag.Bool("version", false, "print the version and exit")
+	flag.Parse()
+	if *showVersion {
+		fmt.Println("hookswitch", version)
+		return
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintln(os.Stderr, "hookswitch: --log-level:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := run(log, *cfgPath, *dataDir, *boardName); err != nil {
+		log.Error("hookswitch stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
+	cfg := config.Default()
+	if cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(cfgPath); err != nil {
+			return err
+		}
+	}
+	if boardName != "" {
+		cfg.Board = boardName
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+
+	b, err := board.Open(cfg.Board, board.Options{Country: cfg.Country, Realtime: true})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	p, err := pbx.New(cfg, b, log)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	sipSrv, err := sip.Listen(log.With("part", "sip"), cfg.SIP.Listen, "hookswitch/"+version)
+	if err != nil {
+		return err
+	}
+	sipSrv.Serve()
+
+	mux := http.NewServeMux()
+	api.Register(mux, p, version, time.Now())
+	if s, ok := b.(board.Simulated); ok {
+		simapi.Register(mux, s)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		_ = sipSrv.Close(ctx)
+		return fmt.Errorf("http: %w", err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http", "err", err)
+			stop()
+		}
+	}()
+
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- p.Run(ctx) }()
+	log.Info("hookswitch ready", "version", version, "board", cfg.Board, "country", cfg.Country,
+		"ports", len(b.Lines()), "sip", sipSrv.Addr().String(), "http", ln.Addr().String(), "data", dataDir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-engineDone:
+		log.Error("engine stopped", "err", runErr)
+	}
+	stop()
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = errors.Join(hs.Shutdown(shut), sipSrv.Close(shut))
+	if runErr == nil {
+		runErr = <-engineDone
+	}
+	return errors.Join(runErr, err)
+}

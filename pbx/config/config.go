@@ -1,0 +1,294 @@
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// Config is the whole configuration.
+type Config struct {
+	Country string  `yaml:"country"` // tone plan, ring cadence, caller ID standard: us, uk, de; default us
+	Board   string  `yaml:"board"`   // built-in board name or board file; default sim-4fxs
+	SIP     SIP     `yaml:"sip"`
+	HTTP    HTTP    `yaml:"http"`
+	FXS     FXS     `yaml:"fxs"`
+	Users   []User  `yaml:"users"`
+	Trunks  []Trunk `yaml:"trunks"`
+}
+
+// SIP configures the SIP side.
+type SIP struct {
+	Listen string `yaml:"listen"` // host:port for UDP and TCP; default 127.0.0.1:5060
+}
+
+// HTTP configures the management API.
+type HTTP struct {
+	Listen string `yaml:"listen"` // host:port; default 127.0.0.1:8080
+}
+
+// FXS overrides the analog line timings of the country's defaults. A zero
+// value keeps the default.
+type FXS struct {
+	FlashMin    Duration `yaml:"flash_min"`    // shortest break read as a hook flash
+	FlashMax    Duration `yaml:"flash_max"`    // longest break read as a flash; longer is a hang-up
+	PulseMax    Duration `yaml:"pulse_max"`    // longest break read as a dial pulse
+	FirstDigit  Duration `yaml:"first_digit"`  // dial tone before the first digit
+	InterDigit  Duration `yaml:"inter_digit"`  // wait for the next digit
+	HowlerAfter Duration `yaml:"howler_after"` // off-hook with no call this long after congestion or clear-down: howler
+}
+
+// User is an extension: with a port it is an analog phone, with a password a SIP account.
+type User struct {
+	Ext      string `yaml:"ext"`
+	Name     string `yaml:"name"`
+	Port     int    `yaml:"port"`
+	Password string `yaml:"password"`
+}
+
+// Trunk is a provider account for outside calls.
+type Trunk struct {
+	Name     string `yaml:"name"`
+	Host     string `yaml:"host"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	Prefix   string `yaml:"prefix"`
+}
+
+// Duration is a time.Duration written as "100ms", "1.5s".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration like 100ms or 2s", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Countries are the countries whose tone plans and line timings are built in.
+var countries = []string{"us", "uk", "de"}
+
+// Error is a configuration error at a place in a file.
+type Error struct {
+	File string
+	Line int
+	Key  string // dotted path, e.g. users[1].port
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// Default returns the embedded default configuration.
+func Default() *Config {
+	c, err := Parse("(embedded default)", defaultYAML)
+	if err != nil {
+		panic(err) // the embedded file is tested
+	}
+	return c
+}
+
+// Load reads and checks a configuration file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, b)
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var unknownField = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
+
+// Parse checks and decodes a configuration; file names it in errors.
+func Parse(file string, data []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, err)
+	}
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(file, err)
+	}
+	c.defaults()
+	if err := c.check(file, &root); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func yamlError(file string, err error) error {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	// Report the first problem precisely; yaml lists them in file order.
+	m := msgs[0]
+	e := &Error{File: file, Msg: m}
+	if sm := yamlLine.FindStringSubmatch(m); sm != nil {
+		e.Line, _ = strconv.Atoi(sm[1])
+		e.Msg = sm[2]
+	}
+	if sm := unknownField.FindStringSubmatch(e.Msg); sm != nil {
+		e.Key = sm[1]
+		e.Msg = "unknown key (in " + strings.ToLower(sm[2]) + ")"
+	}
+	if len(msgs) > 1 {
+		e.Msg += fmt.Sprintf(" (and %d more)", len(msgs)-1)
+	}
+	return e
+}
+
+func (c *Config) defaults() {
+	if c.Country == "" {
+		c.Country = "us"
+	}
+	if c.Board == "" {
+		c.Board = "sim-4fxs"
+	}
+	if c.SIP.Listen == "" {
+		c.SIP.Listen = "127.0.0.1:5060"
+	}
+	if c.HTTP.Listen == "" {
+		c.HTTP.Listen = "127.0.0.1:8080"
+	}
+}
+
+var extRE = regexp.MustCompile(`^[0-9]{2,8}$`)
+
+func (c *Config) check(file string, root *yaml.Node) error {
+	at := func(key string, path ...any) *Error {
+		return &Error{File: file, Line: lineOf(root, path...), Key: key}
+	}
+	fail := func(e *Error, format string, a ...any) error {
+		e.Msg = fmt.Sprintf(format, a...)
+		return e
+	}
+	if !contains(countries, c.Country) {
+		return fail(at("country", "country"), "unknown country %q (known: %s)", c.Country, strings.Join(countries, ", "))
+	}
+	for key, addr := range map[string]string{"sip.listen": c.SIP.Listen, "http.listen": c.HTTP.Listen} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			p := strings.Split(key, ".")
+			return fail(at(key, p[0], p[1]), "%q is not host:port", addr)
+		}
+	}
+	exts := map[string]int{}
+	ports := map[int]int{}
+	for i, u := range c.Users {
+		key := fmt.Sprintf("users[%d]", i)
+		switch {
+		case !extRE.MatchString(u.Ext):
+			return fail(at(key+".ext", "users", i, "ext"), "extension %q must be 2 to 8 digits", u.Ext)
+		case u.Port < 0:
+			return fail(at(key+".port", "users", i, "port"), "port %d must be 1 or more", u.Port)
+		case u.Port == 0 && u.Password == "":
+			return fail(at(key, "users", i), "user %s needs a port (analog phone) or a password (SIP account)", u.Ext)
+		}
+		if j, dup := exts[u.Ext]; dup {
+			return fail(at(key+".ext", "users", i, "ext"), "extension %s is already users[%d]", u.Ext, j)
+		}
+		exts[u.Ext] = i
+		if u.Port > 0 {
+			if j, dup := ports[u.Port]; dup {
+				return fail(at(key+".port", "users", i, "port"), "port %d is already users[%d]'s", u.Port, j)
+			}
+			ports[u.Port] = i
+		}
+	}
+	for i, t := range c.Trunks {
+		key := fmt.Sprintf("trunks[%d]", i)
+		switch {
+		case t.Name == "":
+			return fail(at(key+".name", "trunks", i), "trunk needs a name")
+		case t.Host == "":
+			return fail(at(key+".host", "trunks", i), "trunk %s needs a host", t.Name)
+		}
+	}
+	return nil
+}
+
+// lineOf finds the line of the node at path (map keys and list indexes),
+// or of the deepest part of it that exists.
+func lineOf(root *yaml.Node, path ...any) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return line
+			}
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					line = n.Content[i].Line
+					n = n.Content[i+1]
+					found = true
+					break
+				}
+			}
+			if !found {
+				return line
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || k >= len(n.Content) {
+				return line
+			}
+			n = n.Content[k]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// PortUser returns the user on an FXS port, if any.
+func (c *Config) PortUser(port int) (User, bool) {
+	for _, u := range c.Users {
+		if u.Port == port {
+			return u, true
+		}
+	}
+	return User{}, false
+}

@@ -1,0 +1,612 @@
+package fxs
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/pbx/callerid"
+	"github.com/hookswitch/hookswitch/pbx/core"
+	"github.com/hookswitch/hookswitch/pbx/dialplan"
+	"github.com/hookswitch/hookswitch/pbx/dtmf"
+	"github.com/hookswitch/hookswitch/pbx/tone"
+)
+
+// state is where the line is, as the person holding the handset knows it.
+type state uint8
+
+const (
+	idle       state = iota // on-hook, nothing happening
+	ringing                 // an incoming call is alerting
+	collecting              // off-hook, dial tone, collecting digits
+	calling                 // outgoing call placed: ringback, busy or congestion
+	talking                 // in a bridged call
+	cleared                 // call over or failed, still off-hook: busy/congestion tone
+	howling                 // left off-hook: howler
+	parked                  // left off-hook after the howler: silence until on-hook
+	outOfService
+)
+
+var stateNames = [...]string{"idle", "ringing", "dialing", "calling", "talking", "cleared", "howler", "parked", "out-of-service"}
+
+func (s state) String() string { return stateNames[s] }
+
+// maxDigits bounds a dialled number (E.164 allows 15, plus prefixes and codes).
+const maxDigits = 32
+
+// Party is the port's own identity, sent as caller ID when it calls.
+type Party = core.Party
+
+// Port is one FXS line as a PBX channel. Only the engine goroutine uses it.
+type Port struct {
+	line  hal.Line
+	log   *slog.Logger
+	eng   *core.Engine
+	self  Party
+	t     Timings
+	plan  *tone.Plan
+	name  string
+	state state
+
+	hook   hook
+	offHk  bool // loop closed, as last seen
+	det    *dtmf.Detector
+	player tone.Player
+	gen    *dtmf.Generator
+	fsk    *callerid.Modulator
+	alert  callerid.Alert
+
+	digits   [maxDigits]byte
+	nDigits  int
+	deadline time.Time // the current state's timeout; zero when none
+
+	call    *core.Call
+	caller  Party // of the call being offered
+	in      hal.Frame
+	inValid bool
+	rx      *hal.Frame
+	now     time.Time
+
+	ringPhase int       // index into plan.Ring while ringing
+	ringAt    time.Time // next cadence change
+	rings     int       // ring bursts completed
+
+	seq   []step // on-hook transmission in progress (caller ID, VMWI)
+	seqAt time.Time
+	msg   []byte // buffer for FSK messages
+
+	mwi      bool // messages waiting
+	mwiSent  bool // the phone was told the current mwi
+	lastFeed hal.Feed
+}
+
+// step is one stage of an on-hook transmission; it returns false to be
+// retried at the next frame (waiting for the FSK to finish).
+type step struct {
+	after time.Duration
+	do    func(p *Port) bool
+}
+
+func newPort(line hal.Line, log *slog.Logger, self Party, t Timings, plan *tone.Plan) *Port {
+	std := callerid.Bell202
+	if t.fskV23 {
+		std = callerid.V23
+	}
+	p := &Port{
+		line: line,
+		log:  log.With("port", line.Port()),
+		self: self,
+		t:    t,
+		plan: plan,
+		det:  dtmf.NewDetector(),
+		gen:  dtmf.NewGenerator(),
+		fsk:  callerid.NewModulator(std),
+		msg:  make([]byte, 0, callerid.MaxMessage),
+	}
+	p.name = "fxs/" + itoa(line.Port())
+	p.hook.t = t.hook
+	p.setFeed(hal.FeedForward)
+	return p
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// Name identifies the port.
+func (p *Port) Name() string { return p.name }
+
+// Number is the port's extension.
+func (p *Port) Number() string { return p.self.Number }
+
+// State is the port's state for the management API.
+func (p *Port) State() string { return p.state.String() }
+
+// OffHook reports whether the loop is closed.
+func (p *Port) OffHook() bool { return p.offHk }
+
+// Line returns the hardware line.
+func (p *Port) Line() hal.Line { return p.line }
+
+// MWI reports whether the port shows messages waiting.
+func (p *Port) MWI() bool { return p.mwi }
+
+func (p *Port) setFeed(f hal.Feed) {
+	if f == p.lastFeed && p.line.Feed() == f {
+		return
+	}
+	if err := p.line.SetFeed(f); err != nil {
+		p.log.Warn("linefeed", "feed", f.String(), "err", err)
+		return
+	}
+	p.lastFeed = f
+}
+
+func (p *Port) play(n tone.Name) {
+	if s, ok := p.plan.Tones[n]; ok {
+		p.player.Play(s)
+	}
+}
+
+// receive handles one frame: line events, the passage of time, digits.
+func (p *Port) receive(now time.Time, rx *hal.Frame) {
+	p.now, p.rx = now, rx
+	for {
+		select {
+		case ev := <-p.line.Events():
+			p.event(ev)
+			continue
+		default:
+		}
+		break
+	}
+	p.pollHook(now)
+	p.timers(now)
+	if p.offHk && (p.state == collecting || p.state == talking) {
+		if ev := p.det.Process(rx); ev.Kind == dtmf.KeyDown {
+			p.digit(ev.Digit)
+		}
+	}
+}
+
+func (p *Port) event(ev hal.Event) {
+	switch ev.Kind {
+	case hal.Fault:
+		p.log.Warn("port out of service", "reason", ev.Reason)
+		p.endCall()
+		p.stopAll()
+		p.state = outOfService
+		return
+	case hal.Recovered:
+		p.log.Info("port back in service")
+		p.state = idle
+		p.hook = hook{t: p.t.hook}
+		p.offHk = false
+		p.lastFeed = hal.FeedOpen
+		p.setFeed(hal.FeedForward)
+		return
+	}
+	if p.state == outOfService {
+		return
+	}
+	p.pollHook(ev.At)
+	closed := ev.Kind == hal.OffHook
+	p.offHk = closed
+	h, n := p.hook.edge(closed, ev.At, p.state == collecting)
+	p.hookEvent(h, n, ev.At)
+}
+
+func (p *Port) pollHook(at time.Time) {
+	for {
+		h, n := p.hook.poll(at)
+		if h == NoHook {
+			return
+		}
+		p.hookEvent(h, n, at)
+	}
+}
+
+func (p *Port) hookEvent(h HookEvent, n int, at time.Time) {
+	switch h {
+	case Lifted:
+		p.lifted()
+	case HungUp:
+		p.hungUp()
+	case Digit:
+		if p.state == collecting {
+			p.digit("1234567890"[n-1])
+		}
+	case Flash:
+		p.flash()
+	}
+}
+
+func (p *Port) lifted() {
+	switch p.state {
+	case ringing:
+		p.answer()
+	case idle:
+		p.abortSeq()
+		p.setFeed(hal.FeedForward)
+		p.startDialing()
+	}
+}
+
+func (p *Port) startDialing() {
+	p.state = collecting
+	p.nDigits = 0
+	p.det.Reset()
+	if p.mwi {
+		p.play(tone.Stutter)
+	} else {
+		p.play(tone.Dial)
+	}
+	p.deadline = p.now.Add(p.t.FirstDigit)
+}
+
+func (p *Port) hungUp() {
+	p.endCall()
+	p.stopAll()
+	p.state = idle
+	p.setFeed(hal.FeedForward)
+	p.deadline = time.Time{}
+	p.sendMWI()
+}
+
+func (p *Port) flash() {
+	switch p.state {
+	case collecting, cleared, howling, parked:
+		// Recall on a dead line: start again with fresh dial tone.
+		p.endCall()
+		p.stopAll()
+		p.startDialing()
+	default:
+		p.log.Debug("hook flash", "state", p.state.String())
+	}
+}
+
+func (p *Port) digit(d byte) {
+	switch p.state {
+	case talking:
+		if p.call != nil {
+			p.call.Digit(p, d)
+		}
+		return
+	case collecting:
+	default:
+		return
+	}
+	p.player.Stop()
+	if p.nDigits == maxDigits {
+		p.clear(tone.Congestion)
+		return
+	}
+	p.digits[p.nDigits] = d
+	p.nDigits++
+	res, _ := p.eng.Plan().Match(string(p.digits[:p.nDigits]))
+	switch res {
+	case dialplan.Complete:
+		p.dial()
+	case dialplan.More, dialplan.Ambiguous:
+		p.deadline = p.now.Add(p.t.InterDigit)
+	default:
+		p.log.Info("number cannot match", "digits", string(p.digits[:p.nDigits]))
+		p.clear(tone.Congestion)
+	}
+}
+
+func (p *Port) dial() {
+	p.state = calling
+	p.deadline = time.Time{}
+	p.call = p.eng.Dial(p, p.self, string(p.digits[:p.nDigits]))
+	if p.call != nil && p.call.State == core.Ended {
+		p.call = nil
+	}
+}
+
+// clear ends the attempt with a tone and starts the howler countdown.
+func (p *Port) clear(n tone.Name) {
+	p.state = cleared
+	p.play(n)
+	p.deadline = p.now.Add(p.t.HowlerAfter)
+}
+
+func (p *Port) timers(now time.Time) {
+	if p.state == ringing {
+		p.cadence(now)
+	}
+	p.runSeq(now)
+	if p.deadline.IsZero() || now.Before(p.deadline) {
+		return
+	}
+	p.deadline = time.Time{}
+	switch p.state {
+	case collecting:
+		if res, _ := p.eng.Plan().Match(string(p.digits[:p.nDigits])); res == dialplan.Ambiguous {
+			p.dial()
+			return
+		}
+		p.clear(tone.Congestion)
+	case cleared:
+		p.state = howling
+		p.play(tone.Howler)
+		p.deadline = now.Add(p.t.HowlerFor)
+	case howling:
+		p.state = parked
+		p.player.Stop()
+	}
+}
+
+// Offer rings the port for an incoming call.
+func (p *Port) Offer(c *core.Call, from core.Party) error {
+	if p.state != idle || p.offHk {
+		return core.ErrBusy
+	}
+	p.abortSeq()
+	p.call, p.caller = c, from
+	p.state = ringing
+	p.rings = 0
+	if p.t.cid == cidBeforeRing {
+		p.setFeed(hal.FeedReverseOHT)
+		p.preRingCID()
+	} else {
+		p.startRing(p.now)
+	}
+	c.Ringing(p)
+	return nil
+}
+
+func (p *Port) startRing(now time.Time) {
+	p.ringPhase = 0
+	p.ringAt = now.Add(p.plan.Ring[0])
+	p.setFeed(hal.FeedRinging)
+}
+
+// cadence switches the ring voltage on and off with the country's cadence
+// (research brief §3.4), timed here as DAHDI does rather than by the chip.
+func (p *Port) cadence(now time.Time) {
+	if p.ringAt.IsZero() {
+		return
+	}
+	for !now.Before(p.ringAt) {
+		p.ringPhase = (p.ringPhase + 1) % len(p.plan.Ring)
+		p.ringAt = p.ringAt.Add(p.plan.Ring[p.ringPhase])
+		if p.ringPhase%2 == 0 {
+			p.setFeed(hal.FeedRinging)
+			continue
+		}
+		// Silent interval: on-hook transmission so caller ID can pass.
+		p.setFeed(hal.FeedOHT)
+		if p.ringPhase == len(p.plan.Ring)-1 || len(p.plan.Ring) == 2 {
+			p.rings++
+			if p.rings == 1 && p.t.cid == cidAfterRing {
+				p.afterRingCID()
+			}
+		}
+	}
+}
+
+// afterRingCID sends caller ID in the first silent interval: at least 500 ms
+// after the ring ends and done 200 ms before the next (GR-30-CORE §3.2;
+// ETSI EN 300 659-1 §6.1.1 gives 500 ms minimum too).
+func (p *Port) afterRingCID() {
+	p.msg = callerid.AppendMDMF(p.msg[:0], p.cidInfo())
+	p.seq = append(p.seq[:0],
+		step{500 * time.Millisecond, func(p *Port) bool {
+			p.fsk.Start(callerid.Burst{Seizure: true, MarkMs: 150, Msg: p.msg})
+			return true
+		}},
+		step{0, func(p *Port) bool { return !p.fsk.Busy() }},
+	)
+	p.seqAt = p.now.Add(p.seq[0].after)
+}
+
+// preRingCID sends caller ID before the first ring, introduced by a polarity
+// reversal and the dual-tone alert (BT SIN 227 §3.2: reversal, ≥100 ms, DT-AS
+// 88–110 ms, 45–75 ms, FSK; ringing ≥200 ms after the FSK).
+func (p *Port) preRingCID() {
+	p.msg = callerid.AppendMDMF(p.msg[:0], p.cidInfo())
+	p.seq = append(p.seq[:0], p.alertSteps()...)
+	p.seq = append(p.seq,
+		step{0, func(p *Port) bool { return !p.fsk.Busy() }},
+		step{200 * time.Millisecond, func(p *Port) bool {
+			p.setFeed(hal.FeedForward)
+			p.startRing(p.now)
+			return true
+		}},
+	)
+	p.seqAt = p.now.Add(p.seq[0].after)
+}
+
+// alertSteps are the DT-AS alert and the FSK of p.msg that follows it.
+func (p *Port) alertSteps() []step {
+	return []step{
+		{150 * time.Millisecond, func(p *Port) bool { p.alert.Start(callerid.AlertDuration); return true }},
+		{0, func(p *Port) bool { return !p.alert.Busy() }},
+		{60 * time.Millisecond, func(p *Port) bool {
+			p.fsk.Start(callerid.Burst{MarkMs: 120, Msg: p.msg})
+			return true
+		}},
+	}
+}
+
+func (p *Port) cidInfo() callerid.Info {
+	in := callerid.Info{Time: p.now, Number: p.caller.Number, Name: p.caller.Name}
+	if in.Number == "" {
+		in.NumberAbsent = callerid.Unavailable
+	}
+	if in.Name == "" {
+		in.NameAbsent = callerid.Unavailable
+	}
+	return in
+}
+
+// SetMWI sets the message-waiting indication: the lamp is told by FSK VMWI
+// while on-hook, and dial tone stutters while messages wait.
+func (p *Port) SetMWI(on bool) {
+	if p.mwi == on && p.mwiSent {
+		return
+	}
+	p.mwi, p.mwiSent = on, false
+	p.sendMWI()
+}
+
+// sendMWI starts the on-hook VMWI transmission when the line is at rest.
+func (p *Port) sendMWI() {
+	if p.mwiSent || p.state != idle || p.offHk || len(p.seq) > 0 {
+		return
+	}
+	p.mwiSent = true
+	p.msg = callerid.AppendVMWI(p.msg[:0], p.mwi, true)
+	if p.t.cid == cidBeforeRing || p.t.fskV23 {
+		// ETSI EN 300 659-1 §6.1.2: transmission not associated with ringing
+		// is introduced by a polarity reversal and DT-AS.
+		p.setFeed(hal.FeedReverseOHT)
+		p.seq = append(p.seq[:0], p.alertSteps()...)
+	} else {
+		// GR-30-CORE: on-hook VMWI is seizure, marks and the message.
+		p.setFeed(hal.FeedOHT)
+		p.seq = append(p.seq[:0], step{100 * time.Millisecond, func(p *Port) bool {
+			p.fsk.Start(callerid.Burst{Seizure: true, MarkMs: 180, Msg: p.msg})
+			return true
+		}})
+	}
+	p.seq = append(p.seq,
+		step{0, func(p *Port) bool { return !p.fsk.Busy() }},
+		step{100 * time.Millisecond, func(p *Port) bool { p.setFeed(hal.FeedForward); return true }},
+	)
+	p.seqAt = p.now.Add(p.seq[0].after)
+}
+
+func (p *Port) runSeq(now time.Time) {
+	for len(p.seq) > 0 && !now.Before(p.seqAt) {
+		if !p.seq[0].do(p) {
+			return
+		}
+		p.seq = p.seq[1:]
+		if len(p.seq) > 0 {
+			p.seqAt = now.Add(p.seq[0].after)
+		}
+	}
+}
+
+func (p *Port) abortSeq() {
+	if len(p.seq) > 0 && p.msg != nil && len(p.msg) > 0 && (p.msg[0] == callerid.TypeMDMFVMWI) {
+		p.mwiSent = false // interrupted: tell the lamp again later
+	}
+	p.seq = p.seq[:0]
+	p.fsk.Stop()
+	p.alert.Stop()
+}
+
+func (p *Port) answer() {
+	p.abortSeq()
+	p.ringAt = time.Time{}
+	p.setFeed(hal.FeedForward)
+	p.state = talking
+	p.det.Reset()
+	p.inValid = false
+	if p.call != nil {
+		p.call.Answer(p)
+	}
+}
+
+// Indicate shows the progress of the port's outgoing call.
+func (p *Port) Indicate(c *core.Call, ind core.Indication) {
+	if c != p.call && p.call != nil {
+		return
+	}
+	switch ind {
+	case core.Ringing:
+		p.play(tone.Ringback)
+	case core.Busy:
+		p.call = nil
+		p.clear(tone.Busy)
+	case core.Congestion:
+		p.call = nil
+		p.clear(tone.Congestion)
+	case core.Answered:
+		p.player.Stop()
+		p.state = talking
+		p.inValid = false
+	}
+}
+
+// Hangup ends the port's call from the other side.
+func (p *Port) Hangup(c *core.Call, cause core.Cause) {
+	if c != p.call {
+		return
+	}
+	p.call = nil
+	switch p.state {
+	case ringing:
+		p.abortSeq()
+		p.ringAt = time.Time{}
+		p.state = idle
+		p.setFeed(hal.FeedForward)
+		p.sendMWI()
+	case talking, calling:
+		p.gen.Stop()
+		p.clear(tone.Busy)
+	}
+}
+
+// endCall leaves the current call, telling the other side.
+func (p *Port) endCall() {
+	if c := p.call; c != nil {
+		p.call = nil
+		c.Hangup(p)
+	}
+}
+
+func (p *Port) stopAll() {
+	p.abortSeq()
+	p.player.Stop()
+	p.gen.Stop()
+	p.ringAt = time.Time{}
+	p.inValid = false
+	p.deadline = time.Time{}
+}
+
+// ReadFrame gives what the phone's mouthpiece sent this frame.
+func (p *Port) ReadFrame(f *hal.Frame) {
+	if p.rx != nil {
+		*f = *p.rx
+	}
+}
+
+// WriteFrame gives the audio for the phone's earpiece at the next frame.
+func (p *Port) WriteFrame(f *hal.Frame) {
+	p.in = *f
+	p.inValid = true
+}
+
+// SendDigit plays a DTMF digit to the phone (a far end's RFC 4733 event).
+func (p *Port) SendDigit(d byte) {
+	if err := p.gen.Start(d, 100*time.Millisecond, 60*time.Millisecond); err != nil {
+		p.log.Debug("digit", "digit", string(d), "err", err)
+	}
+}
+
+// render writes the frame the line sends next: on-hook transmission first,
+// then local tones, then the far end's audio.
+func (p *Port) render(tx *hal.Frame) {
+	switch {
+	case p.alert.Busy():
+		p.alert.Fill((*[hal.FrameSamples]int16)(tx))
+	case p.fsk.Busy():
+		p.fsk.Fill((*[hal.FrameSamples]int16)(tx))
+	case p.gen.Busy():
+		p.gen.Fill((*[hal.FrameSamples]int16)(tx))
+	case p.player.Playing() != "":
+		p.player.Fill((*[hal.FrameSamples]int16)(tx))
+	case p.state == talking && p.inValid:
+		*tx = p.in
+	default:
+		*tx = hal.Frame{}
+	}
+	p.inValid = false
+}
