@@ -77,9 +77,9 @@ type Burst struct {
 	// Seizure sends the 300-bit channel seizure first (on-hook Type I data
 	// in North America and ETSI; not for BT SIN 227 or call-waiting Type II).
 	Seizure bool
-	// MarkMs is the mark preamble in milliseconds: 150 (Bellcore, 130 ± 25 in
-	// GR-30), 80–262 (ETSI EN 300 659-1 §6.1.3, 180 ± 25 after seizure), 80 for
-	// VMWI/Type II. Rounded to whole bits.
+	// MarkMs is the mark preamble in milliseconds, rounded to whole bits:
+	// Bellcore 130 ± 25 (GR-30-CORE; Asterisk sends 150), ETSI EN 300 659-1
+	// 180 ± 25 after a seizure, BT SIN 227 96–315 bits (80–262 ms). [verify]
 	MarkMs int
 	// Msg is the message, as built by MDMF, SDMF or VMWI.
 	Msg []byte
@@ -100,7 +100,7 @@ type Modulator struct {
 	mark       int // mark preamble bits
 	total      int // all bits, trailing mark included
 	bitPos     int
-	acc        int // sample clock against the bit clock, in 1/8000 s units of 1200
+	acc        int // bit-clock phase: +1200 a sample, next bit at 8000
 	bit        byte
 	ramp       int // samples left in the fade-out
 	busy, fade bool
