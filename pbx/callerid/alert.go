@@ -56,6 +56,9 @@ func (a *Alert) Start(d time.Duration) {
 // Busy reports whether the alert is still playing.
 func (a *Alert) Busy() bool { return a.left > 0 }
 
+// Stop abandons the alert in progress.
+func (a *Alert) Stop() { a.left = 0 }
+
 // Fill writes the next 20 ms of the alert into f, silence after its end,
 // and reports whether the alert goes on into the next frame (as
 // Modulator.Fill).

@@ -150,6 +150,9 @@ func (m *Modulator) Start(b Burst) error {
 // Busy reports whether a burst is still being sent.
 func (m *Modulator) Busy() bool { return m.busy }
 
+// Stop abandons the burst in progress (the phone was lifted mid-transmission).
+func (m *Modulator) Stop() { m.busy, m.fade = false, false }
+
 // Fill writes the next 20 ms of the burst into f, silence after its end. It
 // reports whether the burst goes on into the next frame: the frame in which
 // it ends comes back with false and must still be sent.
