@@ -166,7 +166,7 @@ func (p *Port) receive(now time.Time, rx *hal.Frame) {
 	p.pollHook(now)
 	p.timers(now)
 	if p.offHk && (p.state == collecting || p.state == talking) {
-		if ev := p.det.Process(rx); ev.Kind == dtmf.KeyDown {
+		if ev := p.det.Process((*[hal.FrameSamples]int16)(rx)); ev.Kind == dtmf.KeyDown {
 			p.digit(ev.Digit)
 		}
 	}
@@ -396,7 +396,7 @@ func (p *Port) afterRingCID() {
 	p.msg = callerid.AppendMDMF(p.msg[:0], p.cidInfo())
 	p.seq = append(p.seq[:0],
 		step{500 * time.Millisecond, func(p *Port) bool {
-			p.fsk.Start(callerid.Burst{Seizure: true, MarkMs: 150, Msg: p.msg})
+			_ = p.fsk.Start(callerid.Burst{Seizure: true, MarkMs: 150, Msg: p.msg})
 			return true
 		}},
 		step{0, func(p *Port) bool { return !p.fsk.Busy() }},
@@ -427,7 +427,7 @@ func (p *Port) alertSteps() []step {
 		{150 * time.Millisecond, func(p *Port) bool { p.alert.Start(callerid.AlertDuration); return true }},
 		{0, func(p *Port) bool { return !p.alert.Busy() }},
 		{60 * time.Millisecond, func(p *Port) bool {
-			p.fsk.Start(callerid.Burst{MarkMs: 120, Msg: p.msg})
+			_ = p.fsk.Start(callerid.Burst{MarkMs: 120, Msg: p.msg})
 			return true
 		}},
 	}
@@ -470,7 +470,7 @@ func (p *Port) sendMWI() {
 		// GR-30-CORE: on-hook VMWI is seizure, marks and the message.
 		p.setFeed(hal.FeedOHT)
 		p.seq = append(p.seq[:0], step{100 * time.Millisecond, func(p *Port) bool {
-			p.fsk.Start(callerid.Burst{Seizure: true, MarkMs: 180, Msg: p.msg})
+			_ = p.fsk.Start(callerid.Burst{Seizure: true, MarkMs: 180, Msg: p.msg})
 			return true
 		}})
 	}

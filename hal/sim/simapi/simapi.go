@@ -6,7 +6,7 @@
 //	POST /api/v1/sim/ports/{n}/dial          {"digits":"101","method":"dtmf"|"pulse"}
 //	POST /api/v1/sim/ports/{n}/play          audio/wav body (8 kHz 16-bit mono)
 //	GET  /api/v1/sim/ports/{n}/audio?seconds=N   what the earpiece received, as audio/wav
-//	GET  /api/v1/sim/ports/{n}/tones         call-progress tones heard, with times
+//	GET  /api/v1/sim/ports/{n}/tones         call-progress tones heard and hook changes, with times
 package simapi
 
 import (
@@ -224,8 +224,9 @@ func (h *handler) tones(w http.ResponseWriter, r *http.Request) {
 		End   *time.Time `json:"end"`
 	}
 	out := struct {
-		Tones []heard `json:"tones"`
-	}{Tones: []heard{}}
+		Tones []heard     `json:"tones"`
+		Hook  []time.Time `json:"hook_changes"`
+	}{Tones: []heard{}, Hook: p.HookChanges()}
 	for _, t := range p.Tones() {
 		hh := heard{Tone: string(t.Tone), Start: t.Start}
 		if !t.End.IsZero() {

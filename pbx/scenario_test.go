@@ -1,0 +1,311 @@
+package pbx_test
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/hookswitch/hookswitch/hal/sim"
+	"github.com/hookswitch/hookswitch/hal/sim/phone"
+	"github.com/hookswitch/hookswitch/pbx"
+	"github.com/hookswitch/hookswitch/pbx/config"
+	"github.com/hookswitch/hookswitch/pbx/tone"
+)
+
+// rig is a PBX on a simulated 4-port board, stepped by the test.
+type rig struct {
+	t     *testing.T
+	b     *sim.Board
+	p     *pbx.PBX
+	cfg   *config.Config
+	phone [5]*phone.Phone
+}
+
+func newRig(t *testing.T, country string) *rig {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Country = country
+	b, err := sim.New(sim.Options{Ports: 4, Country: country})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pbx.New(cfg, b, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, b: b, p: p, cfg: cfg}
+	for i := 1; i <= 4; i++ {
+		r.phone[i] = b.Phone(i)
+	}
+	return r
+}
+
+func (r *rig) run(d time.Duration) {
+	r.t.Helper()
+	if err := r.p.Advance(d); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// until runs frame by frame until cond holds, failing after max.
+func (r *rig) until(max time.Duration, what string, cond func() bool) {
+	r.t.Helper()
+	for waited := time.Duration(0); !cond(); waited += 20 * time.Millisecond {
+		if waited > max {
+			r.t.Fatalf("%s: not within %v", what, max)
+		}
+		r.run(20 * time.Millisecond)
+	}
+}
+
+func (r *rig) heard(n int) string { return r.phone[n].Status().Heard }
+
+func (r *rig) waitIdle(n int) {
+	r.t.Helper()
+	r.until(30*time.Second, fmt.Sprintf("port %d finishes dialling", n), r.phone[n].Idle)
+}
+
+// lift takes port n off-hook and checks it hears dial tone that started
+// within 100 ms of the hook switch closing.
+func (r *rig) lift(n int, want string) {
+	r.t.Helper()
+	r.phone[n].OffHook()
+	r.run(20 * time.Millisecond)
+	lifted := r.b.Now()
+	r.until(3*time.Second, fmt.Sprintf("port %d hears %s", n, want), func() bool { return r.heard(n) == want })
+	tones := r.phone[n].Tones()
+	last := tones[len(tones)-1]
+	if d := last.Start.Sub(lifted); d > 100*time.Millisecond {
+		r.t.Errorf("port %d: %s started %v after off-hook", n, want, d)
+	}
+}
+
+// tonePower returns the power of a frequency in samples relative to their
+// total power (1 = a pure tone).
+func tonePower(s []int16, hz float64) float64 {
+	w := 2 * math.Pi * hz / 8000
+	var re, im, total float64
+	for i, v := range s {
+		x := float64(v)
+		re += x * math.Cos(w*float64(i))
+		im += x * math.Sin(w*float64(i))
+		total += x * x
+	}
+	if total == 0 {
+		return 0
+	}
+	return 2 * (re*re + im*im) / (float64(len(s)) * total)
+}
+
+func sine(hz float64, d time.Duration, amp float64) []int16 {
+	n := int(d.Seconds() * 8000)
+	s := make([]int16, n)
+	for i := range s {
+		s[i] = int16(amp * math.Sin(2*math.Pi*hz*float64(i)/8000))
+	}
+	return s
+}
+
+func dial(t *testing.T, p *phone.Phone, digits, method string) {
+	t.Helper()
+	var err error
+	if method == "pulse" {
+		err = p.DialPulse(digits)
+	} else {
+		err = p.DialDTMF(digits)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCallBetweenAnalogPhones(t *testing.T) {
+	for _, country := range []string{"us", "uk", "de"} {
+		for _, method := range []string{"dtmf", "pulse"} {
+			t.Run(country+"/"+method, func(t *testing.T) {
+				r := newRig(t, country)
+				plan, err := tone.PlanFor(country)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.lift(1, "dialtone")
+				dial(t, r.phone[1], "101", method)
+				r.until(10*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
+
+				// Two full cadences: the phone measures the ringing it sees.
+				var cycle time.Duration
+				for _, d := range plan.Ring {
+					cycle += d
+				}
+				r.run(2*cycle + 100*time.Millisecond)
+				st := r.phone[2].Status()
+				if len(st.Cadence) < len(plan.Ring) {
+					t.Fatalf("measured cadence %v, want at least %v", st.Cadence, plan.Ring)
+				}
+				for i, want := range plan.Ring {
+					if d := st.Cadence[i] - want; d < -40*time.Millisecond || d > 40*time.Millisecond {
+						t.Errorf("ring cadence %v, want %v", st.Cadence, plan.Ring)
+						break
+					}
+				}
+				if st.CallerID == nil || st.CallerID.Number != "100" || st.CallerID.Name != "Alice Analog" {
+					t.Errorf("caller ID = %+v, want 100 Alice Analog", st.CallerID)
+				} else if st.CallerID.Time != r.b.Now().Format("01-02 15:04") && st.CallerID.Time[:5] != r.b.Now().Format("01-02") {
+					t.Errorf("caller ID time %q, now %v", st.CallerID.Time, r.b.Now())
+				}
+				if errs := r.phone[2].CIDErrors(); errs != 0 {
+					t.Errorf("%d caller ID messages failed their checksum", errs)
+				}
+				if h := r.heard(1); h != "ringback" {
+					t.Errorf("caller hears %q, want ringback", h)
+				}
+
+				r.phone[2].OffHook()
+				r.run(300 * time.Millisecond)
+				if r.phone[2].Status().Ringing {
+					t.Error("port 2 still ringing after answer")
+				}
+				if h := r.heard(1); h != "silence" {
+					t.Errorf("caller hears %q after answer, want silence", h)
+				}
+
+				// A tone each way.
+				r.phone[1].Play(sine(1000, time.Second, 8000))
+				r.run(1200 * time.Millisecond)
+				if pw := tonePower(r.phone[2].Recording(800*time.Millisecond), 1000); pw < 0.8 {
+					t.Errorf("1 kHz from port 1 reaches port 2 with relative power %.2f", pw)
+				}
+				r.phone[2].Play(sine(600, time.Second, 8000))
+				r.run(1200 * time.Millisecond)
+				if pw := tonePower(r.phone[1].Recording(800*time.Millisecond), 600); pw < 0.8 {
+					t.Errorf("600 Hz from port 2 reaches port 1 with relative power %.2f", pw)
+				}
+				if h := r.heard(1); h != "voice" && h != "silence" {
+					t.Errorf("port 1 hears %q in the call", h)
+				}
+
+				// The caller hangs up: the called party hears busy, then both are idle.
+				r.phone[1].OnHook()
+				r.until(3*time.Second, "port 2 hears busy", func() bool { return r.heard(2) == "busy" })
+				r.phone[2].OnHook()
+				r.run(2 * time.Second)
+				if n := len(r.p.Engine.Calls()); n != 0 {
+					t.Errorf("%d calls left", n)
+				}
+				for _, port := range r.p.Ports.Ports()[:2] {
+					if port.State() != "idle" {
+						t.Errorf("%s is %s", port.Name(), port.State())
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestCalledPartyHangsUp(t *testing.T) {
+	r := newRig(t, "us")
+	r.lift(1, "dialtone")
+	dial(t, r.phone[1], "101", "dtmf")
+	r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
+	r.phone[2].OffHook()
+	r.run(time.Second)
+	r.phone[2].OnHook()
+	r.until(3*time.Second, "port 1 hears busy", func() bool { return r.heard(1) == "busy" })
+	r.phone[1].OnHook()
+	r.run(2 * time.Second)
+	if n := len(r.p.Engine.Calls()); n != 0 {
+		t.Errorf("%d calls left", n)
+	}
+}
+
+func TestBusyAndCongestion(t *testing.T) {
+	for _, country := range []string{"us", "uk", "de"} {
+		t.Run(country, func(t *testing.T) {
+			r := newRig(t, country)
+			r.lift(1, "dialtone")
+			dial(t, r.phone[1], "101", "dtmf")
+			r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
+			r.phone[2].OffHook()
+			r.run(time.Second)
+
+			// Port 3 calls the busy extension 100.
+			r.lift(3, "dialtone")
+			dial(t, r.phone[3], "100", "dtmf")
+			r.until(5*time.Second, "port 3 hears busy", func() bool { return r.heard(3) == "busy" })
+			r.phone[3].OnHook()
+			r.run(2 * time.Second)
+
+			// Port 4 dials a number that cannot exist.
+			r.lift(4, "dialtone")
+			dial(t, r.phone[4], "199", "dtmf")
+			r.until(5*time.Second, "port 4 hears congestion", func() bool { return r.heard(4) == "congestion" })
+
+			// Port 3 calls itself.
+			r.lift(3, "dialtone")
+			dial(t, r.phone[3], "102", "dtmf")
+			r.until(5*time.Second, "port 3 hears busy calling itself", func() bool { return r.heard(3) == "busy" })
+		})
+	}
+}
+
+func TestHowler(t *testing.T) {
+	r := newRig(t, "us")
+	r.lift(1, "dialtone")
+	r.until(20*time.Second, "congestion after the first-digit timeout", func() bool { return r.heard(1) == "congestion" })
+	r.until(40*time.Second, "howler", func() bool { return r.heard(1) == "howler" })
+	r.phone[1].OnHook()
+	r.run(2 * time.Second)
+	r.lift(1, "dialtone")
+}
+
+func TestMessageWaiting(t *testing.T) {
+	for _, country := range []string{"us", "uk", "de"} {
+		t.Run(country, func(t *testing.T) {
+			r := newRig(t, country)
+			port := r.p.Ports.Port(2)
+			r.p.Engine.Post(func() { port.SetMWI(true) })
+			r.until(3*time.Second, "lamp on", func() bool { return r.phone[2].Status().Lamp })
+			r.lift(2, "stutter")
+			r.phone[2].OnHook()
+			r.run(2 * time.Second)
+			r.p.Engine.Post(func() { port.SetMWI(false) })
+			r.until(3*time.Second, "lamp off", func() bool { return !r.phone[2].Status().Lamp })
+			r.lift(2, "dialtone")
+			if r.phone[1].Status().Lamp {
+				t.Error("port 1's lamp lit too")
+			}
+		})
+	}
+}
+
+// A UK/EU timed-break recall in a call is a flash: not a hang-up, not digit 1.
+func TestRecallIsNotDigitOrHangup(t *testing.T) {
+	for _, country := range []string{"uk", "de"} {
+		t.Run(country, func(t *testing.T) {
+			r := newRig(t, country)
+			r.lift(1, "dialtone")
+			if err := r.phone[1].Flash(100 * time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			r.run(500 * time.Millisecond)
+			dial(t, r.phone[1], "101", "pulse")
+			r.until(10*time.Second, "port 2 rings after a recall then 101", func() bool { return r.phone[2].Status().Ringing })
+			r.phone[2].OffHook()
+			r.run(time.Second)
+			if err := r.phone[1].Flash(100 * time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			r.run(2 * time.Second)
+			if n := len(r.p.Engine.Calls()); n != 1 {
+				t.Fatalf("%d calls after a recall, want the call to go on", n)
+			}
+			r.phone[2].Play(sine(600, 500*time.Millisecond, 8000))
+			r.run(700 * time.Millisecond)
+			if pw := tonePower(r.phone[1].Recording(400*time.Millisecond), 600); pw < 0.8 {
+				t.Errorf("audio after recall: relative power %.2f", pw)
+			}
+		})
+	}
+}
