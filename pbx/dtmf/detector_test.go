@@ -388,3 +388,43 @@ func BenchmarkDetect(b *testing.B) {
 		d.Process(&fs[i%frames])
 	}
 }
+
+// The Q.24 limits at once: shortest tone, largest accepted deviation and
+// twist, weakest level, and noise.
+func TestCombinedLimits(t *testing.T) {
+	tests := []struct {
+		name          string
+		lowDB, highDB float64
+		lowDev, hiDev float64
+		noiseSNR      float64 // 0: no noise
+	}{
+		{"+1.4% normal twist 7dB", -20, -13, +0.014, +0.014, 0},
+		{"-1.4% normal twist 7dB", -20, -13, -0.014, -0.014, 0},
+		{"split 1.4% reverse twist 3.5dB", -12, -15.5, +0.014, -0.014, 0},
+		{"split 1.4% reverse twist 3.5dB other way", -12, -15.5, -0.014, +0.014, 0},
+		{"-25dBm0 +1.4%", -25, -25, +0.014, +0.014, 0},
+		{"-25dBm0 -1.4%", -25, -25, -0.014, -0.014, 0},
+		{"1.4% and 15dB S/N", -15, -13, +0.014, -0.014, 15},
+	}
+	rng := newRand(t, 13)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := range len(Keys) {
+				k := Keys[i]
+				for _, lead := range leads {
+					s := keySeg(k, tt.lowDB, tt.highDB, 45*ms)
+					s.lowHz *= 1 + tt.lowDev
+					s.highHz *= 1 + tt.hiDev
+					x := synth(rng, lead, gap(20*ms), s, gap(60*ms))
+					if tt.noiseSNR != 0 {
+						sig := 10 * math.Log10(math.Pow(10, tt.lowDB/10)+math.Pow(10, tt.highDB/10))
+						addNoise(rng, x, sig-tt.noiseSNR)
+					}
+					if err := wantOnce(detect(toPCM(x)), k); err != nil {
+						t.Errorf("key %q lead %d: %v", k, lead, err)
+					}
+				}
+			}
+		})
+	}
+}
