@@ -5,12 +5,10 @@ import (
 	"time"
 )
 
-// Partition labels written by genimage.cfg (buildroot/board/hookswitch/genimage.cfg).
+// Filesystem labels written by genimage.cfg.in (buildroot/board/hookswitch/common/).
 const (
-	LabelBoot  = "HSBOOT"
-	LabelRootA = "rootA"
-	LabelRootB = "rootB"
-	LabelData  = "hsdata"
+	LabelBoot = "HSBOOT"
+	LabelData = "hsdata"
 )
 
 // Options are hsinit's settings, read from the kernel command line so that

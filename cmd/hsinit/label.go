@@ -68,15 +68,18 @@ func cString(b []byte) string {
 	return string(b)
 }
 
-// Partition is a labelled block device found under /sys/class/block.
+// Partition is a block device partition found under /sys/class/block.
 type Partition struct {
 	Dev   string // /dev/vda2
-	FS    FSType
+	Disk  string // vda: the whole disk it belongs to
+	Num   int    // 2: its partition number on Disk
+	FS    FSType // "" when unformatted or unknown
 	Label string
 }
 
-// ScanPartitions reads the label of every partition the kernel lists in
-// sysBlock (normally /sys/class/block), opening nodes under devDir.
+// ScanPartitions lists every partition the kernel knows in sysBlock
+// (normally /sys/class/block, whose entries link to .../block/<disk>/<part>),
+// reading labels from the nodes under devDir.
 func ScanPartitions(sysBlock, devDir string) ([]Partition, error) {
 	entries, err := os.ReadDir(sysBlock)
 	if err != nil {
@@ -84,20 +87,23 @@ func ScanPartitions(sysBlock, devDir string) ([]Partition, error) {
 	}
 	var out []Partition
 	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(sysBlock, e.Name(), "partition")); err != nil {
+		dir, err := filepath.EvalSymlinks(filepath.Join(sysBlock, e.Name()))
+		if err != nil {
+			continue
+		}
+		num, err := os.ReadFile(filepath.Join(dir, "partition"))
+		if err != nil {
 			continue // whole disks, loop and ram devices
 		}
-		dev := filepath.Join(devDir, e.Name())
-		f, err := os.Open(dev)
-		if err != nil {
+		p := Partition{Dev: filepath.Join(devDir, e.Name()), Disk: filepath.Base(filepath.Dir(dir))}
+		if _, err := fmt.Sscan(string(num), &p.Num); err != nil {
 			continue
 		}
-		fs, label, err := ReadLabel(f)
-		f.Close()
-		if err != nil {
-			continue
+		if f, err := os.Open(p.Dev); err == nil {
+			p.FS, p.Label, _ = ReadLabel(f)
+			f.Close()
 		}
-		out = append(out, Partition{Dev: dev, FS: fs, Label: label})
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -106,9 +112,57 @@ func ScanPartitions(sysBlock, devDir string) ([]Partition, error) {
 // since FAT labels are stored upper case).
 func ByLabel(parts []Partition, label string) (Partition, bool) {
 	for _, p := range parts {
-		if strings.EqualFold(p.Label, label) {
+		if p.Label != "" && strings.EqualFold(p.Label, label) {
 			return p, true
 		}
 	}
 	return Partition{}, false
+}
+
+// Partition numbers of the A/B layout (buildroot/board/hookswitch/common/genimage.cfg.in).
+const (
+	partBoot  = 1
+	partRootA = 2
+	partRootB = 3
+	partData  = 4
+)
+
+// ABLayout is the appliance's disk: boot FAT, root A, root B, data.
+type ABLayout struct {
+	Boot, RootA, RootB, Data Partition
+}
+
+// FindAB finds the data partition by its label and the others by number on
+// the same disk. Root slots are not found by label because an update writes
+// a whole filesystem image, label included, into the inactive slot.
+func FindAB(parts []Partition) (ABLayout, bool) {
+	var l ABLayout
+	data, ok := ByLabel(parts, LabelData)
+	if !ok || data.FS != FSExt4 {
+		return l, false
+	}
+	l.Data = data
+	found := 0
+	for _, p := range parts {
+		if p.Disk != data.Disk {
+			continue
+		}
+		switch p.Num {
+		case partBoot:
+			l.Boot = p
+		case partRootA:
+			l.RootA, found = p, found+1
+		case partRootB:
+			l.RootB, found = p, found+1
+		}
+	}
+	return l, found == 2
+}
+
+// Root returns the partition of slot s.
+func (l ABLayout) Root(s Slot) Partition {
+	if s == SlotB {
+		return l.RootB
+	}
+	return l.RootA
 }

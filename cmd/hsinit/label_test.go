@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,48 +60,72 @@ func TestReadLabel(t *testing.T) {
 	}
 }
 
-func TestScanPartitions(t *testing.T) {
+func TestScanPartitionsAndFindAB(t *testing.T) {
 	root := t.TempDir()
-	sys, dev := filepath.Join(root, "sys"), filepath.Join(root, "dev")
-	disks := map[string][]byte{
-		"vda":  ext4Image("wholedisk"), // not a partition: skipped
-		"vda1": fatImage(true, "HSBOOT"),
-		"vda2": ext4Image(LabelRootA),
-		"vda3": ext4Image(LabelRootB),
-		"vda4": ext4Image(LabelData),
-		"vda5": make([]byte, 4096), // unformatted
-	}
-	for name, img := range disks {
-		if err := os.MkdirAll(filepath.Join(sys, name), 0o755); err != nil {
+	class, devices, dev := filepath.Join(root, "class"), filepath.Join(root, "devices"), filepath.Join(root, "dev")
+	for _, d := range []string{class, dev} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if name != "vda" {
-			if err := os.WriteFile(filepath.Join(sys, name, "partition"), []byte("1\n"), 0o644); err != nil {
+	}
+	// Both root slots carry the label rootfs: an update copies the image whole.
+	disks := []struct {
+		disk, name string
+		num        int
+		img        []byte
+	}{
+		{"vda", "vda", 0, ext4Image("wholedisk")}, // not a partition: skipped
+		{"vda", "vda1", 1, fatImage(true, LabelBoot)},
+		{"vda", "vda2", 2, ext4Image("rootfs")},
+		{"vda", "vda3", 3, ext4Image("rootfs")},
+		{"vda", "vda4", 4, ext4Image(LabelData)},
+		{"vdb", "vdb1", 1, make([]byte, 4096)}, // another disk, unformatted
+	}
+	for _, d := range disks {
+		dir := filepath.Join(devices, d.disk)
+		if d.num > 0 {
+			dir = filepath.Join(dir, d.name)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if d.num > 0 {
+			if err := os.WriteFile(filepath.Join(dir, "partition"), []byte(fmt.Sprintf("%d\n", d.num)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := os.MkdirAll(dev, 0o755); err != nil {
+		if err := os.Symlink(dir, filepath.Join(class, d.name)); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dev, name), img, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dev, d.name), d.img, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	parts, err := ScanPartitions(sys, dev)
+	parts, err := ScanPartitions(class, dev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(parts) != 4 {
+	if len(parts) != 5 {
 		t.Fatalf("found %d partitions: %+v", len(parts), parts)
 	}
-	for label, want := range map[string]string{"hsboot": "vda1", LabelRootA: "vda2", LabelRootB: "vda3", LabelData: "vda4"} {
-		p, ok := ByLabel(parts, label)
-		if !ok || p.Dev != filepath.Join(dev, want) {
-			t.Errorf("ByLabel(%q) = %+v, %v; want %s", label, p, ok, want)
+	l, ok := FindAB(parts)
+	if !ok {
+		t.Fatalf("FindAB failed on %+v", parts)
+	}
+	for name, p := range map[string]Partition{"vda1": l.Boot, "vda2": l.Root(SlotA), "vda3": l.Root(SlotB), "vda4": l.Data} {
+		if p.Dev != filepath.Join(dev, name) || p.Disk != "vda" {
+			t.Errorf("%s: got %+v", name, p)
 		}
+	}
+	if l.Boot.Label != LabelBoot || l.Boot.FS != FSVFAT {
+		t.Errorf("boot partition %+v", l.Boot)
 	}
 	if _, ok := ByLabel(parts, "wholedisk"); ok {
 		t.Error("a whole disk was taken for a partition")
+	}
+	// Without the data label there is no A/B disk (e.g. a plain initramfs boot).
+	if _, ok := FindAB(parts[:3]); ok {
+		t.Error("FindAB succeeded without a data partition")
 	}
 }
 

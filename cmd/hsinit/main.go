@@ -115,12 +115,11 @@ func runPID1() {
 // chooseAndSwitch is the initramfs stage of an A/B boot: pick the slot from
 // the state on the data partition, record the choice, then become that root.
 func chooseAndSwitch(opts Options, log *slog.Logger) error {
-	parts := waitPartitions(opts.RootWait, LabelData, LabelRootA, LabelRootB)
-	data, ok := ByLabel(parts, LabelData)
+	disk, ok := waitAB(opts.RootWait)
 	if !ok {
-		return fmt.Errorf("no partition labelled %s", LabelData)
+		return fmt.Errorf("no A/B disk (an ext4 partition labelled %s beside partitions %d and %d)", LabelData, partRootA, partRootB)
 	}
-	if err := mountPart(data, dataDir, false); err != nil {
+	if err := mountPart(disk.Data, dataDir, false); err != nil {
 		return err
 	}
 	st, err := LoadState(stateFile)
@@ -134,15 +133,8 @@ func chooseAndSwitch(opts Options, log *slog.Logger) error {
 		slot = st.Primary
 	}
 	unix.Sync()
-	label := LabelRootA
-	if slot == SlotB {
-		label = LabelRootB
-	}
-	root, ok := ByLabel(parts, label)
-	if !ok {
-		return fmt.Errorf("no partition labelled %s", label)
-	}
-	if err := mountPart(root, newRootDir, true); err != nil {
+	root := disk.Root(slot)
+	if err := mountPart(Partition{Dev: root.Dev, FS: FSExt4}, newRootDir, true); err != nil {
 		return err
 	}
 	log.Info("booting root slot", "slot", slot, "dev", root.Dev, "trying", next.Attempted && next.Trying == slot, "fell_back_from", next.Failed)
@@ -153,13 +145,19 @@ func chooseAndSwitch(opts Options, log *slog.Logger) error {
 }
 
 // runSupervise is "hsinit supervise" under BusyBox init (S95hsinit).
+// start-stop-daemon -b leaves it no terminal, so it writes to /dev/console.
 func runSupervise() int {
-	log := newLogger(os.Stderr)
+	console := io.Writer(os.Stderr)
+	if f, err := os.OpenFile("/dev/console", os.O_WRONLY, 0); err == nil {
+		defer f.Close()
+		console = f
+	}
+	log := newLogger(console)
 	opts := ParseCmdline(readCmdline())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	var rebootWanted atomic.Bool
-	runSystem(ctx, opts, log, os.Stderr, func() {
+	runSystem(ctx, opts, log, console, func() {
 		rebootWanted.Store(true)
 		stop()
 	})
@@ -177,6 +175,7 @@ func runSupervise() int {
 // become healthy in time, so the next boot falls back.
 func runSystem(ctx context.Context, opts Options, log *slog.Logger, console io.Writer, requestReboot func()) {
 	parts, _ := ScanPartitions("/sys/class/block", "/dev")
+	disk, onDisk := FindAB(parts)
 	if !isMountPoint(dataDir) {
 		if p, ok := ByLabel(parts, LabelData); ok {
 			if err := mountPart(p, dataDir, false); err != nil {
@@ -190,10 +189,14 @@ func runSystem(ctx context.Context, opts Options, log *slog.Logger, console io.W
 		_ = unix.Mount("tmpfs", dataDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755")
 	}
 	layout := Layout{Data: dataDir, Etc: etcDir}
+	boot, hasBoot := disk.Boot, onDisk && disk.Boot.FS == FSVFAT
+	if !hasBoot {
+		boot, hasBoot = ByLabel(parts, LabelBoot)
+	}
 	if isMountPoint(bootDir) {
 		layout.Boot = bootDir
-	} else if p, ok := ByLabel(parts, LabelBoot); ok {
-		if err := mountPart(p, bootDir, true); err != nil {
+	} else if hasBoot {
+		if err := mountPart(boot, bootDir, true); err != nil {
 			log.Error("boot partition", "err", err)
 		} else {
 			layout.Boot = bootDir
@@ -216,7 +219,7 @@ func runSystem(ctx context.Context, opts Options, log *slog.Logger, console io.W
 		log.Info("address", "if", strings.Fields(a)[0], "addr", strings.Fields(a)[1])
 	}
 
-	slot, onSlot := currentSlot(parts)
+	slot, onSlot := currentSlot(disk, onDisk)
 	var tryTimer *time.Timer
 	if onSlot {
 		st, _ := LoadState(stateFile)

@@ -16,7 +16,7 @@ type currentFn func() (Slot, bool)
 
 func bootedSlot() (Slot, bool) {
 	parts, _ := ScanPartitions("/sys/class/block", "/dev")
-	return currentSlot(parts)
+	return currentSlot(FindAB(parts))
 }
 
 // runSlotCmd is "hsinit slot ...": what an installer or hsctl update uses.

@@ -81,20 +81,14 @@ func mountPart(p Partition, target string, readOnly bool) error {
 	return nil
 }
 
-// waitPartitions scans until all labels are present or wait has passed:
-// SD cards are probed asynchronously, so the first scan may see nothing.
-func waitPartitions(wait time.Duration, labels ...string) []Partition {
+// waitAB scans until the A/B disk is complete or wait has passed: SD cards
+// are probed asynchronously, so the first scan may see nothing.
+func waitAB(wait time.Duration) (ABLayout, bool) {
 	deadline := time.Now().Add(wait)
 	for {
 		parts, _ := ScanPartitions("/sys/class/block", "/dev")
-		all := true
-		for _, l := range labels {
-			if _, ok := ByLabel(parts, l); !ok {
-				all = false
-			}
-		}
-		if all || time.Now().After(deadline) {
-			return parts
+		if l, ok := FindAB(parts); ok || time.Now().After(deadline) {
+			return l, ok
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -173,22 +167,15 @@ func addresses() []string {
 
 // currentSlot tells which root slot is mounted on / by comparing device
 // numbers, so it works whoever chose the slot (hsinit's chooser, a bootloader).
-func currentSlot(parts []Partition) (Slot, bool) {
+func currentSlot(disk ABLayout, onDisk bool) (Slot, bool) {
 	var root unix.Stat_t
-	if unix.Stat("/", &root) != nil {
+	if !onDisk || unix.Stat("/", &root) != nil {
 		return "", false
 	}
-	for _, c := range []struct {
-		label string
-		slot  Slot
-	}{{LabelRootA, SlotA}, {LabelRootB, SlotB}} {
-		p, ok := ByLabel(parts, c.label)
-		if !ok {
-			continue
-		}
+	for _, s := range []Slot{SlotA, SlotB} {
 		var st unix.Stat_t
-		if unix.Stat(p.Dev, &st) == nil && st.Rdev == root.Dev {
-			return c.slot, true
+		if unix.Stat(disk.Root(s).Dev, &st) == nil && st.Rdev == root.Dev {
+			return s, true
 		}
 	}
 	return "", false
