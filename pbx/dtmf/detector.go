@@ -147,14 +147,13 @@ type Detector struct {
 	buf         [subLen]float64
 
 	// Sliding analysis: a ring of the last winSubs sub-block correlations.
-	ref    [8]complex128 // e^{-jω·n} at the current sub-block's first sample
-	subs   [winSubs][8]complex128
-	subE   [winSubs]float64
-	head   int   // ring slot for the next sub-block
-	k      int64 // index of the last sub-block processed
-	seen   int   // sub-blocks since Reset, saturating at winSubs
-	prevX  [8]complex128
-	prevOK bool
+	ref   [8]complex128 // e^{-jω·n} at the current sub-block's first sample
+	subs  [winSubs][8]complex128
+	subE  [winSubs]float64
+	head  int           // ring slot for the next sub-block
+	k     int64         // index of the last sub-block processed
+	seen  int           // sub-blocks since Reset, saturating at winSubs
+	prevX [8]complex128 // the previous window; zero after Reset, which reads as no offset
 
 	run  run
 	held held
@@ -207,7 +206,7 @@ func (d *Detector) Reset() {
 	d.subs = [winSubs][8]complex128{}
 	d.subE = [winSubs]float64{}
 	d.head, d.k, d.seen = 0, -1, 0
-	d.prevOK = false
+	d.prevX = [8]complex128{}
 	d.run = run{}
 	d.held = held{}
 	d.qHead, d.qLen = 0, 0
@@ -267,8 +266,8 @@ func (d *Detector) subBlock(x []int16) {
 
 // hop analyses the window that ends with the newest sub-block.
 func (d *Detector) hop() {
-	// x is the window's DFT at the eight frequencies; half[0] and half[1]
-	// are its older and newer halves.
+	// x is the window's DFT at the eight frequencies, half the sum over its
+	// older half (x-half is the newer half); pw and hpw are their powers.
 	var x, half [8]complex128
 	var pw, hpw [8]float64
 	e, minE := 0.0, math.Inf(1)
@@ -308,7 +307,6 @@ func (d *Detector) hop() {
 		d.run.digit = 0
 	}
 	d.prevX = x
-	d.prevOK = true
 }
 
 func argmax4(p []float64) int {
@@ -351,7 +349,7 @@ func halfPow(binPow, theta float64) float64 {
 func (d *Detector) validate(x *[8]complex128, pw *[8]float64, e, minE float64, r, c int) bool {
 	// Full window: the tone fills all of it, so edges are sharp and the
 	// pulse pair below is unbiased.
-	if !d.prevOK || e <= 0 || minE*winSubs < fullFrac*e {
+	if e <= 0 || minE*winSubs < fullFrac*e {
 		return false
 	}
 	for i := range 4 {

@@ -35,13 +35,28 @@
 //     the window's known magnitude loss at that offset before the level and
 //     twist checks.
 //   - A window counts only when it is full: no 2.5 ms sub-block in it is
-//     much weaker than the window mean. The first and last full windows then
-//     place the tone's edges to one sub-block, which decides the 40 ms rule.
+//     much weaker than the window mean. The first full window and the last
+//     sub-block carrying the tone place its edges to one sub-block, which
+//     decides the 40 ms rule (35 ms threshold: 40 ms accepted, 30 ms not).
+//   - Tone levels for the level and twist limits come from solving a 2×2
+//     system per window for both tones' complex amplitudes, so the strong
+//     tone's sidelobe does not bias a weak tone (it would by ±0.7 dB at 8 dB
+//     twist, and for keys whose tone spacing is near a multiple of the
+//     400 Hz hop rate that bias would not average out).
 //   - Talk-off: the two tones must carry at least 80 % of the window's
-//     energy (this also covers the second-harmonic check: harmonics count as
+//     energy (this also covers a second-harmonic check: harmonics count as
 //     non-DTMF energy), each tone must beat the other bins of its group by
-//     8 dB, and the frequency check is averaged over 35 ms. Speech rarely
-//     holds two pure partials on DTMF frequencies for that long.
+//     6 dB, and the frequency check is averaged over the validation period.
+//     Speech rarely holds two pure partials on DTMF frequencies for 35 ms;
+//     on the espeak-ng fixtures the longest run of valid windows covers
+//     about half of that.
+//   - Once reported, a digit continues while the two half-windows (60
+//     samples each, added in power) still show it, so a short interruption
+//     that restarts the tones at another phase does not cancel the window;
+//     it ends after 10 ms of failed windows, and its KeyUp carries the
+//     measured duration.
+//
+// Cost: about 4.5 µs per 20 ms frame on a 2-core Xeon (BenchmarkDetect).
 //
 // Standards: ITU-T Q.23 (frequencies), ITU-T Q.24 (receiver limits) as
 // summarised in the project research brief §3.9.
