@@ -65,8 +65,8 @@ func NewGenerator() *Generator {
 	return g
 }
 
-// SetLevels sets the per-tone levels in dBm0 for digits that start from now
-// on. The sum of the two peaks must stay within the 16-bit range.
+// SetLevels sets the per-tone levels in dBm0, from the next sample on. The
+// sum of the two peaks must stay within the 16-bit range.
 func (g *Generator) SetLevels(lowDBm0, highDBm0 float64) error {
 	lo, hi := Amplitude(lowDBm0), Amplitude(highDBm0)
 	if math.IsNaN(lo+hi) || lo+hi > math.MaxInt16 {
