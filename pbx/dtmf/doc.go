@@ -56,7 +56,7 @@
 //     it ends after 10 ms of failed windows, and its KeyUp carries the
 //     measured duration.
 //
-// Cost: about 4.5 µs per 20 ms frame on a 2-core Xeon (BenchmarkDetect).
+// Cost: 3 to 4.5 µs per 20 ms frame on this project's 2-core Xeon (BenchmarkDetect).
 //
 // Standards: ITU-T Q.23 (frequencies), ITU-T Q.24 (receiver limits) as
 // summarised in the project research brief §3.9.
