@@ -353,10 +353,10 @@ func (p *Phone) Step(t time.Time) {
 
 	p.w.Listen(&p.down)
 	p.record(&p.down)
-	p.cid.Feed(&p.down, t)
+	p.cid.Feed((*[hal.FrameSamples]int16)(&p.down), t)
 	p.readCID()
 	if p.w.Loop() {
-		p.ear.Feed(&p.down, t)
+		p.ear.Feed((*[hal.FrameSamples]int16)(&p.down), t)
 	}
 
 	p.mouth(t)
