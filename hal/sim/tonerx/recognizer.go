@@ -25,11 +25,12 @@ type hyp struct {
 	pat       int
 	step      int
 	stepStart time.Time
-	start     time.Time // onset of the occurrence
-	lastOnEnd time.Time // end of the last completed burst
-	closedOn  int       // bursts completed
-	skipMin   bool      // the first step began before Reset: its length is unknown
-	done      bool      // a tone that ends has been heard completely
+	start     time.Time    // onset of the occurrence
+	lastOnEnd time.Time    // end of the last completed burst
+	closedOn  int          // bursts completed
+	onEnds    [8]time.Time // ends of the last bursts, ring indexed by closedOn
+	skipMin   bool         // the first step began before Reset: its length is unknown
+	done      bool         // a tone that ends has been heard completely
 }
 
 // Recognizer is the phone's ear. Feed it every frame the phone receives;
@@ -73,6 +74,12 @@ type Recognizer struct {
 	occ     hyp // the recognised tone being heard
 	occOn   bool
 	occHist int
+	// A tone that stopped matching may have taken the first bursts of
+	// the tone that replaced it; when that one is confirmed, the old
+	// occurrence is cut back to its last burst before the new Start.
+	prevOcc   hyp
+	prevHist  int
+	prevValid bool
 
 	history      []Heard
 	voiceOpen    int // index in history of the voice occurrence still open, or -1
@@ -135,7 +142,7 @@ func (r *Recognizer) Reset() {
 	r.truncAt = time.Time{}
 	r.lbl, r.lblStart = lblOff, time.Time{}
 	r.cand, r.candN, r.pendTried = lblNone, 0, 0
-	r.nh, r.occOn = 0, false
+	r.nh, r.occOn, r.prevValid = 0, false, false
 	r.history = r.history[:0]
 	r.voiceOpen = -1
 	r.heardVoice = false
@@ -263,7 +270,7 @@ func (r *Recognizer) onset(x []int16, t time.Time) time.Time {
 		r.truncAt = t // it was already sounding
 		return t
 	}
-		for i, v := range x {
+	for i, v := range x {
 		if math.Abs(float64(v)) >= ampThreshold {
 			return t.Add(time.Duration(i) * sampleDur)
 		}
@@ -273,7 +280,7 @@ func (r *Recognizer) onset(x []int16, t time.Time) time.Time {
 
 // offset places the end of a sound that stopped before block t.
 func (r *Recognizer) offset(t time.Time) time.Time {
-		for i := blockLen - 1; i >= 0; i-- {
+	for i := blockLen - 1; i >= 0; i-- {
 		if math.Abs(float64(r.prev[i])) >= ampThreshold {
 			end := r.prevStart.Add(time.Duration(i+1) * sampleDur)
 			if end.After(r.lblStart) {
@@ -285,9 +292,37 @@ func (r *Recognizer) offset(t time.Time) time.Time {
 	return t
 }
 
-// Backdating of label changes seen through the 40 ms window: a new
-// signature is accepted once it fills ~35 ms of the window.
-const sigBackdate = 25 * time.Millisecond
+// backdate is how long before the block that first shows signature to a
+// change from signature from happened, as seen through the 40 ms window.
+// An unrelated signature is accepted once it fills ~35 ms of the window;
+// a superset as soon as its extra frequency reaches the presence level
+// (~15 ms); a subset once the dropped frequency falls below it (~28 ms).
+func (r *Recognizer) backdate(from, to int) time.Duration {
+	if from < 0 || to < 0 {
+		return 25 * time.Millisecond
+	}
+	switch a, b := r.sigs[from].freq, r.sigs[to].freq; {
+	case subset(a, b):
+		return 8 * time.Millisecond
+	case subset(b, a):
+		return 18 * time.Millisecond
+	}
+	return 25 * time.Millisecond
+}
+
+// subset reports whether every frequency index of a is in b.
+func subset(a, b []int) bool {
+next:
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				continue next
+			}
+		}
+		return false
+	}
+	return true
+}
 
 // labelBlock turns the raw block labels into a debounced label stream.
 func (r *Recognizer) labelBlock(raw int, x []int16, t time.Time) {
@@ -324,7 +359,7 @@ func (r *Recognizer) labelBlock(raw int, x []int16, t time.Time) {
 		} else {
 			r.cand, r.candN, r.candAt = raw, 1, t
 		}
-		need, back := 2, sigBackdate
+		need, back := 2, r.backdate(r.lbl, raw)
 		if raw == lblVoice {
 			// Windows straddling a change of signature fit neither side;
 			// only a longer run is voice.
@@ -377,6 +412,9 @@ func (r *Recognizer) record(h Heard) int {
 		if r.occOn && r.occHist == i-1 {
 			r.occHist = i
 		}
+		if r.prevValid && r.prevHist == i-1 {
+			r.prevHist = i
+		}
 		i--
 	}
 	r.history[i] = h
@@ -403,8 +441,13 @@ func (r *Recognizer) advance(h *hyp, lbl int, at time.Time) int {
 	}
 	h.skipMin = false
 	if st.sig >= 0 {
+		h.onEnds[h.closedOn%len(h.onEnds)] = at
 		h.closedOn++
 		h.lastOnEnd = at
+		if st.max == 0 {
+			h.done = true // a continuous tone that stopped: complete
+			return finished
+		}
 	}
 	next := h.step + 1
 	if next == len(p.steps) {
@@ -436,7 +479,7 @@ func accepts(p *pattern, st step, lbl int) bool {
 func (r *Recognizer) observe(lbl int, at time.Time) {
 	if r.occOn {
 		if res := r.advance(&r.occ, lbl, at); res != alive {
-			r.endOcc()
+			r.endOcc(res == finished)
 		}
 	}
 	for i := 0; i < r.nh; {
@@ -498,7 +541,9 @@ func (r *Recognizer) tick() {
 		return !h.done && st.max > 0 && r.now.Sub(h.stepStart) > st.max+lag
 	}
 	if r.occOn && limit(&r.occ) {
-		r.endOcc()
+		// Silence longer than the gap: the tone stopped, complete. A
+		// burst too long: something else is sounding.
+		r.endOcc(r.pats[r.occ.pat].steps[r.occ.step].sig < 0)
 	}
 	for i := 0; i < r.nh; {
 		if limit(&r.hyps[i]) {
@@ -513,18 +558,59 @@ func (r *Recognizer) tick() {
 	r.confirm()
 }
 
+// splitVoice ends a voice occurrence that began before a tone starting at
+// start, and opens a new one if voice has resumed since.
+func (r *Recognizer) splitVoice(start time.Time) {
+	if r.voiceOpen < 0 || !r.history[r.voiceOpen].Start.Before(start) {
+		return
+	}
+	if r.lbl == lblVoice && r.lblStart.Before(start) {
+		return // the voice goes on over the tone's onset: not ours to split
+	}
+	r.closeVoice()
+	if r.lbl == lblVoice {
+		r.voiceOpen = r.record(Heard{Tone: Voice, Start: r.lblStart})
+	}
+}
+
 func (r *Recognizer) closeVoice() {
 	r.history[r.voiceOpen].End = r.lastVoiceEnd
 	r.voiceOpen = -1
 }
 
-// endOcc closes the current tone occurrence at the end of its last burst
-// and forgets candidates that began inside it.
-func (r *Recognizer) endOcc() {
+// endOcc closes the current tone occurrence at the end of its last burst.
+// A tone that finished explains all its sound: candidates that began
+// inside it are forgotten. A tone that stopped matching may have been
+// replaced by another whose first bursts it took for its own: candidates
+// begun inside it stay, and the first confirmed cuts it back.
+func (r *Recognizer) endOcc(finished bool) {
 	r.occOn = false
 	end := r.occ.lastOnEnd
 	r.history[r.occHist].End = end
-	r.pruneBefore(end)
+	if finished {
+		r.pruneBefore(end)
+		return
+	}
+	r.prevOcc, r.prevHist, r.prevValid = r.occ, r.occHist, true
+}
+
+// cutBack ends the previous occurrence at its last burst before start.
+func (r *Recognizer) cutBack(start time.Time) {
+	if !r.prevValid {
+		return
+	}
+	r.prevValid = false
+	h := &r.history[r.prevHist]
+	if !h.End.After(start) {
+		return
+	}
+	o := &r.prevOcc
+	h.End = h.Start
+	for k := range min(o.closedOn, len(o.onEnds)) {
+		if e := o.onEnds[k]; !e.After(start) && e.After(h.End) {
+			h.End = e
+		}
+	}
 }
 
 // pruneBefore drops candidates that began before t: their sound belongs to
@@ -589,7 +675,7 @@ func (r *Recognizer) confirm() {
 		}
 		h := r.hyps[best]
 		if r.occOn {
-			r.endOcc() // a call-waiting tone gives way between bursts
+			r.endOcc(false) // a call-waiting tone gives way between bursts
 		}
 		for i := 0; i < r.nh; {
 			if r.hyps[i].start.Equal(first) {
@@ -598,13 +684,12 @@ func (r *Recognizer) confirm() {
 			}
 			i++
 		}
-		if r.voiceOpen >= 0 && r.lbl != lblVoice && !r.lastVoiceEnd.After(h.start) {
-			r.closeVoice()
-		}
+		r.cutBack(h.start)
 		r.occ, r.occOn = h, true
 		r.occHist = r.record(Heard{Tone: r.pats[h.pat].name, Start: h.start})
+		r.splitVoice(h.start)
 		if h.done {
-			r.endOcc()
+			r.endOcc(true)
 		}
 	}
 }
