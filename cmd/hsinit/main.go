@@ -50,15 +50,24 @@ func main() {
 	case "supervise":
 		os.Exit(runSupervise())
 	case "slot":
-		os.Exit(runSlotCmd(os.Args[2:], os.Stdout, stateFile))
+		os.Exit(runSlotCmd(os.Args[2:], os.Stdout, statePath()))
 	case "rauc-backend":
-		os.Exit(runRaucBackend(os.Args[2:], os.Stdout, stateFile))
+		os.Exit(runRaucBackend(os.Args[2:], os.Stdout, statePath()))
 	case "version", "--version":
 		fmt.Println("hsinit", version)
 	default:
 		usage(os.Stderr)
 		os.Exit(2)
 	}
+}
+
+// statePath is the slot state file; HSINIT_STATE points the slot commands at
+// another copy (a card image being prepared on a PC, the image boot test).
+func statePath() string {
+	if p := os.Getenv("HSINIT_STATE"); p != "" {
+		return p
+	}
+	return stateFile
 }
 
 func usage(w io.Writer) {

@@ -21,7 +21,17 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:5060", "SIP UDP address to ping")
 	timeout := flag.Duration("timeout", 60*time.Second, "give up after this long")
 	interval := flag.Duration("interval", 250*time.Millisecond, "resend interval")
+	freePort := flag.Bool("free-port", false, "print a free local UDP port and exit (for QEMU's hostfwd)")
 	flag.Parse()
+	if *freePort {
+		port, err := pickFreePort()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sipping:", err)
+			os.Exit(1)
+		}
+		fmt.Println(port)
+		return
+	}
 	start := time.Now()
 	status, err := ping(*addr, start.Add(*timeout), *interval)
 	if err != nil {
@@ -100,6 +110,17 @@ func parseResponse(msg, callID string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// pickFreePort asks the kernel for an unused UDP port on loopback. The port
+// is released before QEMU binds it; a clash makes QEMU fail loudly, not hang.
+func pickFreePort() (int, error) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
 func token() string {
