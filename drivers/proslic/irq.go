@@ -13,3 +13,12 @@ type Interrupts struct {
 func (i Interrupts) Any() bool {
 	return i.Raw != [4]byte{}
 }
+
+// Measurements are a channel's line measurements, as magnitudes.
+type Measurements struct {
+	Battery     float64 `json:"battery_v"`       // high battery, V
+	BatteryLow  float64 `json:"battery_low_v"`   // low battery, V (0 where the chip has one)
+	Loop        float64 `json:"loop_v"`          // tip-ring voltage, V
+	Tip, Ring   float64 `json:"-"`               // V to ground
+	LoopCurrent float64 `json:"loop_current_ma"` // mA
+}

@@ -178,33 +178,25 @@ func (d *Dev) SetNeonMWI(on bool) error {
 	return d.setLinefeed(proslic.Ringing)
 }
 
-// Measurements are the chip's line measurements.
-type Measurements struct {
-	VBATH, VBATL float64 // battery voltages, V (magnitude)
-	Loop         float64 // tip-ring voltage, V
-	Tip, Ring    float64 // V
-	LoopCurrent  float64 // mA
-}
-
 // Measure reads the line sense registers 78..83.
-func (d *Dev) Measure() (Measurements, error) {
+func (d *Dev) Measure() (proslic.Measurements, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var r [6]byte
 	for i := range r {
 		v, err := d.readReg(RegLoopVSense + uint8(i))
 		if err != nil {
-			return Measurements{}, err
+			return proslic.Measurements{}, err
 		}
 		r[i] = v
 	}
-	return Measurements{
+	return proslic.Measurements{
 		Loop:        senseVolts(r[0]),
 		LoopCurrent: float64(r[1]&0x3F) * LoopMicroampsPerLSB / 1000,
 		Tip:         senseVolts(r[2]),
 		Ring:        senseVolts(r[3]),
-		VBATH:       senseVolts(r[4]),
-		VBATL:       senseVolts(r[5]),
+		Battery:     senseVolts(r[4]),
+		BatteryLow:  senseVolts(r[5]),
 	}, nil
 }
 

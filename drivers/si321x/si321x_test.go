@@ -304,7 +304,7 @@ func TestMeasure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if on.Loop < 46 || on.Loop > 50 || on.LoopCurrent != 0 || on.VBATH < 72 {
+	if on.Loop < 46 || on.Loop > 50 || on.LoopCurrent != 0 || on.Battery < 72 {
 		t.Errorf("on hook: %+v", on)
 	}
 	b.wire.SetLoop(true, t0.Add(time.Second))
