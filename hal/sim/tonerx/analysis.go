@@ -220,6 +220,3 @@ func gramInverse(freqs []float64, idx []int) []float64 {
 	}
 	return out
 }
-
-// The thresholds above are written out as numbers; keep them in step.
-var _ = [1]struct{}{}[int(silenceDBm0+35)]

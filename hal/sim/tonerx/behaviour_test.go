@@ -424,3 +424,40 @@ func BenchmarkFeed(b *testing.B) {
 		i++
 	}
 }
+
+// TestFrequencyTolerance: tones up to 1 % off frequency are still heard
+// (the Precise Tone Plan allows 0.5 %). Beyond about 1.3 % the 40 ms fit
+// no longer explains the energy and the sound is voice.
+func TestFrequencyTolerance(t *testing.T) {
+	tests := []struct {
+		country string
+		freqs   []float64
+		level   float64
+	}{
+		{"de", []float64{425}, -13},
+		{"us", []float64{350, 440}, -16},
+		{"uk", []float64{350, 440}, -16},
+	}
+	for _, tc := range tests {
+		for _, e := range []float64{-0.01, 0.01} {
+			var s stream
+			s.silence(100 * time.Millisecond)
+			onset := len(s)
+			s.silence(3 * time.Second)
+			for _, f := range tc.freqs {
+				var x stream
+				x.sine(f*(1+e), tc.level, 3*time.Second)
+				for i, v := range x {
+					s[onset+i] += v
+				}
+			}
+			s.silence(time.Second)
+			s.addNoise(-50, 23)
+			r := newRx(t, tc.country)
+			feed(r, s, nil)
+			if h := r.History(); len(h) != 1 || h[0].Tone != tonerx.DialTone {
+				t.Errorf("%s dial tone %+.0f%%: history %v", tc.country, e*100, h)
+			}
+		}
+	}
+}
