@@ -12,7 +12,7 @@
 // energy, and single-bin DFTs (Goertzel filters) at every frequency the
 // country's tones use. A least-squares fit of each of the country's
 // frequency sets ("signatures") to the window says how much of the energy
-// that set explains; a set that explains at least 75 % of it, with every
+// that set explains; a set that explains at least 85 % of it, with every
 // member present, is what sounds. Quiet is silence; energy that no set
 // explains (speech, music, a 1 kHz test tone, another country's tone) is
 // voice. The stream of labels becomes on/off segments with onset and
