@@ -11,10 +11,22 @@ type biquad struct {
 	z1, z2             float32
 }
 
+// tiny is far below any audible level (1 is one 16-bit LSB). State that
+// decays under it is flushed to zero: silence would otherwise decay into
+// subnormal floats (squares of 1e-20 are subnormal in float32), which are
+// two orders of magnitude slower on common CPUs.
+const tiny = 1e-15
+
 func (q *biquad) step(x float32) float32 {
 	y := q.b0*x + q.z1
 	q.z1 = q.b1*x - q.a1*y + q.z2
 	q.z2 = q.b2*x - q.a2*y
+	if q.z1 < tiny && q.z1 > -tiny {
+		q.z1 = 0
+	}
+	if q.z2 < tiny && q.z2 > -tiny {
+		q.z2 = 0
+	}
 	return y
 }
 

@@ -181,6 +181,9 @@ func (r *Receiver) sample(x, y float32) {
 	const k = 1.0 / 32 // 4 ms smoothing
 	r.pIn += (x*x - r.pIn) * k
 	r.pBand += (y*y - r.pBand) * k
+	if r.pIn < tiny { // see tiny: silence must not decay into subnormals
+		r.pIn, r.pBand = 0, 0
+	}
 	if r.carrier {
 		r.carrier = r.pBand > r.offLvl && r.pBand > 0.3*r.pIn
 	} else {
