@@ -309,3 +309,20 @@ func TestRecallIsNotDigitOrHangup(t *testing.T) {
 		})
 	}
 }
+
+func TestCallerGivesUp(t *testing.T) {
+	r := newRig(t, "us")
+	r.lift(1, "dialtone")
+	dial(t, r.phone[1], "101", "dtmf")
+	r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
+	r.run(7 * time.Second) // two rings: the phone has measured the cadence
+	r.phone[1].OnHook()
+	r.until(7*time.Second, "port 2 stops ringing", func() bool { return !r.phone[2].Status().Ringing })
+	if n := len(r.p.Engine.Calls()); n != 0 {
+		t.Errorf("%d calls left", n)
+	}
+	// Port 2 is free again: a new call rings it.
+	r.lift(3, "dialtone")
+	dial(t, r.phone[3], "101", "pulse")
+	r.until(10*time.Second, "port 2 rings again", func() bool { return r.phone[2].Status().Ringing })
+}

@@ -380,7 +380,7 @@ func (p *Port) cadence(now time.Time) {
 		}
 		// Silent interval: on-hook transmission so caller ID can pass.
 		p.setFeed(hal.FeedOHT)
-		if p.ringPhase == len(p.plan.Ring)-1 || len(p.plan.Ring) == 2 {
+		if p.ringPhase == len(p.plan.Ring)-1 {
 			p.rings++
 			if p.rings == 1 && p.t.cid == cidAfterRing {
 				p.afterRingCID()

@@ -47,9 +47,12 @@ func (o *Options) defaults() {
 }
 
 // ringHold is how long after the last ring burst the phone still counts as
-// ringing: longer than any country's silent interval (4 s), shorter than the
-// time a caller gives up.
-const ringHold = 6 * time.Second
+// ringing before it has measured a silent interval: longer than any
+// country's (4 s). Once it has, it waits that long plus ringSlack.
+const (
+	ringHold  = 6 * time.Second
+	ringSlack = time.Second
+)
 
 // CallerID is what the phone's display shows.
 type CallerID struct {
@@ -260,8 +263,13 @@ func (p *Phone) Status() Status {
 	if closed {
 		s.Hook = "off"
 		s.Heard = string(p.ear.Heard())
+		// Call waiting is recognised after its burst, over the call's own
+		// audio: report it while its repetition is still expected.
+		if h := p.ear.History(); len(h) > 0 && h[len(h)-1].Tone == tonerx.Name("callwaiting") && h[len(h)-1].End.IsZero() {
+			s.Heard = "callwaiting"
+		}
 	}
-	s.Ringing = !closed && !p.lastRing.IsZero() && (p.ringOn || p.now.Sub(p.lastRing) < ringHold)
+	s.Ringing = !closed && !p.lastRing.IsZero() && (p.ringOn || p.now.Sub(p.lastRing) < p.ringGap())
 	if p.display != nil {
 		c := *p.display
 		s.CallerID = &c
@@ -362,6 +370,19 @@ func (p *Phone) Step(t time.Time) {
 	p.mouth(t)
 	p.w.Talk(&p.up)
 	p.now = end
+}
+
+// ringGap is how long a silence between rings may last: the longest one
+// measured in this call's cadence, or ringHold before one was.
+func (p *Phone) ringGap() time.Duration {
+	var gap time.Duration
+	for i := 1; i < len(p.cadence); i += 2 {
+		gap = max(gap, p.cadence[i]+ringSlack)
+	}
+	if gap == 0 {
+		return ringHold
+	}
+	return gap
 }
 
 // line watches the line voltage: ringing bursts and polarity.
