@@ -30,6 +30,7 @@ const (
 	quietLevel    = 300 // mean |sample| under which a frame may be dropped (about -40 dBov)
 	jitterFactor  = 3   // target margin = jitterFactor · J
 	farPackets    = 3   // consecutive out-of-window packets that force a resync
+	floorDecay    = 2   // samples per frame a late packet's demand decays: 12.5 ms/s
 	fadeStart     = 80  // G.711 App. I: full level for the first 10 ms of an erasure
 	fadeLength    = 400 // ... then -20 % per 10 ms: silent 50 ms later
 	crossfade     = 32  // 4 ms overlap when audio resumes
@@ -247,7 +248,7 @@ func (b *Buffer) Pop(f *hal.Frame) Output {
 		return Idle
 	}
 	if b.lateFloor > 0 {
-		b.lateFloor-- // a late packet's demand decays by 1 sample per frame (6.25 ms/s)
+		b.lateFloor = max(b.lateFloor-floorDecay, 0)
 	}
 	b.since++
 	if b.since >= adaptHoldoff {

@@ -35,6 +35,12 @@ func (v Verdict) String() string {
 
 // Source is the state of one SSRC. The zero Source has seen nothing.
 type Source struct {
+	// Probation is how many packets must arrive in sequence before the
+	// source counts as valid; 0 means RFC 3550's MIN_SEQUENTIAL, 2. A unicast
+	// call whose peer is already vouched for by SDP and address can use 1:
+	// with 2, steady pairwise reordering would keep the source unvalidated.
+	Probation int
+
 	started        bool
 	maxSeq         uint16
 	cycles         uint32
@@ -53,7 +59,7 @@ func (s *Source) Update(seq uint16) Verdict {
 	if !s.started {
 		s.init(seq)
 		s.maxSeq = seq - 1
-		s.probation = minSequential
+		s.probation = s.minSequential()
 		s.started = true
 	}
 	udelta := seq - s.maxSeq
@@ -68,7 +74,7 @@ func (s *Source) Update(seq uint16) Verdict {
 				return Valid
 			}
 		} else {
-			s.probation = minSequential - 1
+			s.probation = s.minSequential() - 1
 			s.maxSeq = seq
 		}
 		return Probation
@@ -96,6 +102,13 @@ func (s *Source) Update(seq uint16) Verdict {
 	return Valid
 }
 
+func (s *Source) minSequential() int {
+	if s.Probation <= 0 {
+		return minSequential
+	}
+	return s.Probation
+}
+
 func (s *Source) init(seq uint16) {
 	s.baseSeq = uint32(seq)
 	s.maxSeq = seq
@@ -106,8 +119,7 @@ func (s *Source) init(seq uint16) {
 
 // Reset forgets the source (a new SSRC). Burst counts are kept for the call.
 func (s *Source) Reset() {
-	b, g := s.bursts, s.inGaps
-	*s = Source{bursts: b, inGaps: g}
+	*s = Source{Probation: s.Probation, bursts: s.bursts, inGaps: s.inGaps}
 }
 
 // ExtendedMax is the extended highest sequence number received (A.1).

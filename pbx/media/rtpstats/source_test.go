@@ -81,6 +81,24 @@ func TestSequences(t *testing.T) {
 	}
 }
 
+func TestProbationOne(t *testing.T) {
+	s := Source{Probation: 1}
+	got := feed(&s, 11, 10, 13, 12)
+	want := []Verdict{Valid, Valid, Valid, Valid}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("packet %d: %v", i, got[i])
+		}
+	}
+	if s.Expected() != 3 || s.Lost() != -1 { // base 11: 10 is before the base, counted as a duplicate would be
+		t.Errorf("expected %d lost %d", s.Expected(), s.Lost())
+	}
+	s.Reset()
+	if feed(&s, 500)[0] != Valid {
+		t.Error("Reset lost the probation setting")
+	}
+}
+
 func TestReportIntervals(t *testing.T) {
 	var s Source
 	feed(&s, 1, 2, 3, 4, 5) // 4 valid after probation, none lost

@@ -1,0 +1,293 @@
+package media
+
+import (
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/pbx/media/jitter"
+	"github.com/hookswitch/hookswitch/pbx/media/rtpevent"
+	"github.com/hookswitch/hookswitch/pbx/media/rtpstats"
+	"github.com/hookswitch/hookswitch/pbx/media/sdp"
+)
+
+// LatchMode chooses the symmetric-RTP policy (see the package comment).
+type LatchMode uint8
+
+// Latch modes.
+const (
+	LatchAfter LatchMode = iota // latch after LatchPackets from a new source (default)
+	LatchNever                  // accept from anywhere, send only to the negotiated address
+)
+
+// Config builds a Session.
+type Config struct {
+	// Conn is the RTP socket. The session owns it from New on and closes it.
+	Conn net.PacketConn
+	// RTCPConn is the RTCP socket (RTP port + 1), owned likewise. Leave it nil
+	// with rtcp-mux (RTCP then shares Conn) or to run without RTCP.
+	RTCPConn net.PacketConn
+	// Media is what offer/answer agreed (pbx/media/sdp).
+	Media sdp.Negotiated
+	// SSRC, Seq and Timestamp start our stream. RFC 3550 §5.1 wants the
+	// initial sequence number and timestamp random; the caller draws them
+	// (tests pass fixed ones).
+	SSRC      uint32
+	Seq       uint16
+	Timestamp uint32
+	// CNAME for RTCP SDES (RFC 3550 §6.5.1), e.g. "hookswitch@192.0.2.1".
+	CNAME string
+	// Now is the clock: packet arrival times (jitter) and RTCP timestamps.
+	Now func() time.Time
+	// Latch and LatchPackets set the symmetric-RTP policy; 0 packets means 3.
+	Latch        LatchMode
+	LatchPackets int
+	// RTCPInterval is the mean report interval; 0 means 5 s, the RFC 3550
+	// §6.2 minimum. Each interval is randomised over [0.5, 1.5]× (§6.3.1).
+	RTCPInterval time.Duration
+	Jitter       jitter.Opts
+	EventSend    rtpevent.SenderOpts
+	EventReceive rtpevent.ReceiverOpts
+	// Log receives rare events (latching, SSRC changes, socket errors); never
+	// per packet. Nil discards.
+	Log *slog.Logger
+}
+
+const (
+	frame          = hal.FrameSamples
+	headerSize     = 12   // RTP fixed header, RFC 3550 §5.1; we send no CSRC or extension
+	maxPacket      = 1500 // receive buffer: an Ethernet MTU
+	digitQueue     = 32
+	defaultLatchN  = 3
+	defaultRTCPInt = 5 * time.Second
+)
+
+// Session is one call leg's RTP stream.
+type Session struct {
+	rtpIO, rtcpIO packetIO
+	hasRTCP       bool
+	now           func() time.Time
+	epoch         time.Time
+	ssrc          uint32
+	cname         string
+	log           *slog.Logger
+	latchMode     LatchMode
+	latchN        int
+
+	media atomic.Pointer[sdp.Negotiated]
+	peer  atomic.Pointer[peer]
+
+	tx  sender
+	txn struct{ packets, octets, digits atomic.Uint64 }
+
+	mu sync.Mutex // guards rx
+	rx receiver
+
+	digits chan rtpevent.Report
+
+	rtpBuf, rtcpBuf [maxPacket]byte // owned by the reader goroutines
+
+	startOnce sync.Once
+	closeOnce sync.Once
+	closed    atomic.Bool
+	wg        sync.WaitGroup
+}
+
+// sender is the transmit state, owned by the media tick goroutine.
+type sender struct {
+	hdr      rtp.Header
+	buf      [headerSize + maxPacket]byte
+	seq      uint16
+	ts       uint32
+	marker   bool
+	ev       *rtpevent.Sender
+	evPkt    rtpevent.Packet
+	ticks    uint64
+	nextRTCP uint64
+	sentRTP  bool // since the last RTCP report (RFC 3550 §6.4: SR only if we sent)
+	rng      *rand.Rand
+	interval uint64 // ticks
+}
+
+// receiver is the receive state, guarded by Session.mu.
+type receiver struct {
+	pkt      rtp.Packet
+	pcm      [maxPacket]int16
+	jb       *jitter.Buffer
+	src      rtpstats.Source
+	ev       *rtpevent.Receiver
+	evOut    [3]rtpevent.Report
+	ssrc     uint32
+	haveSSRC bool
+
+	// symmetric RTP
+	heard bool      // a packet came from the current destination
+	cand  candidate // a source that may become the destination
+
+	c rxCounters
+
+	// RTCP from the peer
+	lsr       uint32    // middle 32 bits of the NTP time of their last SR (RFC 3550 §6.4.1)
+	lsrAt     time.Time // when it arrived
+	rtt       time.Duration
+	haveRTT   bool
+	remote    remoteReport
+	byeSeen   bool
+	maxJitter uint32
+}
+
+// candidate is a new source address counting towards latching.
+type candidate struct {
+	addr    netip.AddrPort
+	ssrc    uint32
+	lastSeq uint16
+	count   int
+}
+
+type rxCounters struct {
+	packets, octets uint64 // RTP audio and event packets accepted
+	malformed       uint64
+	foreign         uint64 // from an address we have not latched to
+	unknownPT       uint64
+	comfortNoise    uint64
+	notReceiving    uint64 // arrived while our direction excludes receiving
+	badSeq          uint64
+	ssrcChanges     uint64
+	digits          uint64
+	digitsDropped   uint64 // the Digits channel was full
+	rtcpPackets     uint64
+	rtcpMalformed   uint64
+	latches         uint64
+	readErrors      uint64
+}
+
+type remoteReport struct {
+	valid        bool
+	fractionLost uint8
+	cumLost      int32
+	jitter       uint32
+}
+
+// New builds a session. It starts no goroutine: call Start.
+func New(c Config) (*Session, error) {
+	if c.Conn == nil {
+		return nil, ErrNoConn
+	}
+	if c.Now == nil {
+		return nil, ErrNoClock
+	}
+	if !c.Media.Codec.Valid() {
+		return nil, ErrCodec
+	}
+	if c.LatchPackets <= 0 {
+		c.LatchPackets = defaultLatchN
+	}
+	if c.RTCPInterval <= 0 {
+		c.RTCPInterval = defaultRTCPInt
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Session{
+		rtpIO:     newPacketIO(c.Conn),
+		now:       c.Now,
+		epoch:     c.Now(),
+		ssrc:      c.SSRC,
+		cname:     c.CNAME,
+		log:       c.Log,
+		latchMode: c.Latch,
+		latchN:    c.LatchPackets,
+		digits:    make(chan rtpevent.Report, digitQueue),
+	}
+	switch {
+	case c.Media.RTCPMux:
+		s.rtcpIO, s.hasRTCP = s.rtpIO, true
+	case c.RTCPConn != nil:
+		s.rtcpIO, s.hasRTCP = newPacketIO(c.RTCPConn), true
+	}
+	m := c.Media
+	s.media.Store(&m)
+	s.peer.Store(newPeer(m.Remote, m.RemoteRTCP, false))
+
+	s.tx.hdr = rtp.Header{Version: 2, SSRC: c.SSRC}
+	s.tx.seq, s.tx.ts, s.tx.marker = c.Seq, c.Timestamp, true
+	s.tx.ev = rtpevent.NewSender(c.EventSend)
+	s.tx.rng = rand.New(rand.NewPCG(uint64(c.SSRC), uint64(c.Seq)<<32|uint64(c.Timestamp)))
+	s.tx.interval = uint64(c.RTCPInterval / hal.FrameDuration)
+	// RFC 3550 §6.2: the first report may go after half the minimum interval.
+	s.tx.nextRTCP = s.randomInterval() / 2
+
+	s.rx.src.Probation = 1 // the peer is vouched for by SDP and address: no A.1 probation
+	s.rx.jb = jitter.New(c.Jitter)
+	s.rx.ev = rtpevent.NewReceiver(c.EventReceive)
+	return s, nil
+}
+
+// randomInterval draws an RTCP interval in ticks over [0.5, 1.5] of the mean
+// (RFC 3550 §6.3.1).
+func (s *Session) randomInterval() uint64 {
+	return s.tx.interval/2 + s.tx.rng.Uint64N(s.tx.interval+1)
+}
+
+// Start launches the reader goroutines. It is safe to call once; later calls
+// do nothing.
+func (s *Session) Start() {
+	s.startOnce.Do(func() {
+		s.wg.Add(1)
+		go s.readLoop(&s.rtpIO, s.rtpBuf[:], false)
+		if s.hasRTCP && s.rtcpIO.conn != s.rtpIO.conn {
+			s.wg.Add(1)
+			go s.readLoop(&s.rtcpIO, s.rtcpBuf[:], true)
+		}
+	})
+}
+
+// Close closes the sockets and waits for the reader goroutines. It sends no
+// RTCP BYE; call Bye first for that.
+func (s *Session) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		err = s.rtpIO.conn.Close()
+		if s.hasRTCP && s.rtcpIO.conn != s.rtpIO.conn {
+			err = errors.Join(err, s.rtcpIO.conn.Close())
+		}
+		s.wg.Wait()
+	})
+	return err
+}
+
+// Update applies a new offer/answer outcome (a re-INVITE: hold, resume, a new
+// address or codec). A changed remote address resets latching.
+func (s *Session) Update(m sdp.Negotiated) error {
+	if !m.Codec.Valid() {
+		return ErrCodec
+	}
+	old := s.media.Load()
+	s.media.Store(&m)
+	if old.Remote != m.Remote || old.RemoteRTCP != m.RemoteRTCP {
+		s.mu.Lock()
+		s.peer.Store(newPeer(m.Remote, m.RemoteRTCP, false))
+		s.rx.heard, s.rx.cand = false, candidate{}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// Digits delivers received RFC 4733 digits: one Begin and one End report per
+// digit. The channel is buffered and never closed; reports that find it full
+// are dropped and counted.
+func (s *Session) Digits() <-chan rtpevent.Report { return s.digits }
+
+// arrival converts a time to 8 kHz units since the session began.
+func (s *Session) arrival(t time.Time) uint32 {
+	return uint32(t.Sub(s.epoch) / (time.Second / hal.SampleRate))
+}
