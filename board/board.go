@@ -1,6 +1,11 @@
 // Package board knows wiring: which boards exist, what is on them, and how to
 // open one. It is the only package that opens hardware (periph.io host,
 // spireg, gpioreg) or builds the simulated board.
+//
+// Boards are data (Definition): built-in ones in builtin.go, others from a
+// YAML board file. A "sim" board is built from register-level chip models
+// driven by the real drivers; a "hardware" board opens the chips through
+// periph.io on the target.
 package board
 
 import (
@@ -11,6 +16,7 @@ import (
 	"github.com/hookswitch/hookswitch/hal"
 	"github.com/hookswitch/hookswitch/hal/sim"
 	"github.com/hookswitch/hookswitch/hal/sim/phone"
+	"github.com/hookswitch/hookswitch/hal/slic"
 )
 
 // Options are what the daemon decides about any board it opens.
@@ -27,32 +33,65 @@ type Simulated interface {
 	Phones() []*phone.Phone
 }
 
-type opener func(Options) (hal.Board, error)
-
-// builtin is the one table of boards known by name.
-func builtin() map[string]opener {
-	return map[string]opener{
-		"sim-4fxs": func(o Options) (hal.Board, error) {
-			return sim.New(sim.Options{Ports: 4, Country: o.Country, Realtime: o.Realtime, Phone: o.Phone})
-		},
-	}
+// Health is a board whose ports report their health (state, chip,
+// linefeed, measurements, alarm counts) for GET /api/v1/ports.
+type Health interface {
+	PortStatus() []slic.Status
 }
+
+// idealName is the foundation's simulated board of ideal line cards, kept
+// for comparison with the chip models: no driver, no PCM slots.
+const idealName = "sim-ideal-4fxs"
 
 // Names lists the built-in boards.
 func Names() []string {
-	var n []string
-	for k := range builtin() {
-		n = append(n, k)
+	n := []string{idealName}
+	for _, d := range definitions() {
+		n = append(n, d.Name)
 	}
 	slices.Sort(n)
 	return n
 }
 
-// Open opens a built-in board by name.
-func Open(name string, o Options) (hal.Board, error) {
-	op, ok := builtin()[name]
-	if !ok {
-		return nil, fmt.Errorf("board: unknown board %q (built-in: %s)", name, strings.Join(Names(), ", "))
+// Lookup returns a built-in board's definition, or a board file's when name
+// is a path (contains a slash or ends in .yaml).
+func Lookup(name string) (*Definition, error) {
+	if strings.ContainsRune(name, '/') || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		return Load(name)
 	}
-	return op(o)
+	for _, d := range definitions() {
+		if d.Name == name {
+			if err := d.Validate(); err != nil {
+				return nil, fmt.Errorf("board: built-in: %w", err)
+			}
+			return &d, nil
+		}
+	}
+	return nil, fmt.Errorf("board: unknown board %q (built-in: %s; or a board file path)", name, strings.Join(Names(), ", "))
+}
+
+// Open opens a built-in board by name, or a board file by path.
+func Open(name string, o Options) (hal.Board, error) {
+	if name == idealName {
+		return sim.New(sim.Options{Ports: 4, Country: o.Country, Realtime: o.Realtime, Phone: o.Phone})
+	}
+	d, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return OpenDefinition(d, o)
+}
+
+// OpenDefinition opens the board d describes.
+func OpenDefinition(d *Definition, o Options) (hal.Board, error) {
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("board: %w", err)
+	}
+	if o.Country == "" {
+		o.Country = d.Country
+	}
+	if d.Kind == "sim" {
+		return openSim(d, o)
+	}
+	return openHardware(d, o)
 }

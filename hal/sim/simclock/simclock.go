@@ -11,9 +11,9 @@ import (
 
 // Clock is a monotonic simulated clock. It is safe for concurrent use.
 type Clock struct {
-	mu   sync.Mutex
-	now  time.Time
-	ext  time.Time // last board time seen by AdvanceTo
+	mu  sync.Mutex
+	now time.Time
+	ext time.Time // last board time seen by AdvanceTo
 }
 
 // New returns a clock reading start.

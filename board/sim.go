@@ -1,0 +1,306 @@
+package board
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/spi"
+
+	"github.com/hookswitch/hookswitch/drivers/proslic"
+	"github.com/hookswitch/hookswitch/drivers/si321x"
+	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/hal/sim"
+	si321xsim "github.com/hookswitch/hookswitch/hal/sim/chip/si321x"
+	"github.com/hookswitch/hookswitch/hal/sim/gpiosim"
+	"github.com/hookswitch/hookswitch/hal/sim/pcm"
+	"github.com/hookswitch/hookswitch/hal/sim/simclock"
+	"github.com/hookswitch/hookswitch/hal/sim/spisim"
+	"github.com/hookswitch/hookswitch/hal/sim/wire"
+	"github.com/hookswitch/hookswitch/hal/slic"
+)
+
+// SimBoard is a simulated board of chip models driven by the real drivers.
+type SimBoard struct {
+	*sim.ChipBoard
+	def    *Definition
+	ports  []*slic.Line
+	models []any // per port: the chip model behind it (fault injection)
+	conns  []*spisim.Conn
+}
+
+var (
+	_ Simulated = (*SimBoard)(nil)
+	_ Health    = (*SimBoard)(nil)
+)
+
+// PortStatus reports every port's health.
+func (b *SimBoard) PortStatus() []slic.Status {
+	out := make([]slic.Status, len(b.ports))
+	for i, l := range b.ports {
+		out[i] = l.Status()
+	}
+	return out
+}
+
+// Port returns port n's line (1-based), or nil.
+func (b *SimBoard) Port(n int) *slic.Line {
+	if n < 1 || n > len(b.ports) {
+		return nil
+	}
+	return b.ports[n-1]
+}
+
+// Model returns the chip model behind port n, for fault injection: a
+// *si321x model (hal/sim/chip/si321x).
+func (b *SimBoard) Model(n int) any {
+	if n < 1 || n > len(b.models) {
+		return nil
+	}
+	return b.models[n-1]
+}
+
+// Definition returns the board's definition.
+func (b *SimBoard) Definition() *Definition { return b.def }
+
+func pcmFormat(f string) pcm.Format {
+	switch f {
+	case "alaw":
+		return pcm.ALaw
+	case "ulaw":
+		return pcm.ULaw
+	}
+	return pcm.Linear
+}
+
+func si321xFormat(f string) si321x.PCMFormat {
+	switch f {
+	case "alaw":
+		return si321x.ALaw
+	case "ulaw":
+		return si321x.ULaw
+	}
+	return si321x.Linear
+}
+
+func si321xPart(p string) si321xsim.Part {
+	switch strings.ToLower(p) {
+	case "si3210":
+		return si321xsim.Si3210
+	case "si3216":
+		return si321xsim.Si3216
+	}
+	return si321xsim.Si3215
+}
+
+// si321xOpts derives a chip's driver options from the board.
+func si321xOpts(d *Definition, c Chip, bus sync.Locker) si321x.Opts {
+	o := si321x.DefaultOpts()
+	o.Chain = c.Chain - 1
+	o.Bus = bus
+	o.Format = si321xFormat(d.PCM.Format)
+	o.TxStart = uint16(c.Ports[0].Slot * 8)
+	o.RxStart = o.TxStart
+	o.LoopCurrent = d.Feed.LoopCurrent
+	o.Ring = si321x.Ring{Hz: d.Ring.Hz, On: time.Duration(d.Ring.OnMS) * time.Millisecond, Off: time.Duration(d.Ring.OffMS) * time.Millisecond}
+	return o
+}
+
+// simChip is one chip of the simulated board while it is being built.
+type simChip struct {
+	def   Chip
+	clk   *simclock.Clock
+	reset *gpiosim.Pin
+	irq   *gpiosim.Pin
+	model *si321xsim.Chip
+}
+
+func openSim(d *Definition, o Options) (*SimBoard, error) {
+	b := &SimBoard{def: d}
+	build := func(start time.Time, now func() time.Time, wires []*wire.Wire, bus *pcm.Bus) (sim.ChipSet, error) {
+		n := d.Ports()
+		set := sim.ChipSet{Lines: make([]hal.Line, n), Slots: make([]sim.Slot, n)}
+		b.ports = make([]*slic.Line, n)
+		b.models = make([]any, n)
+		// Chip models, grouped by chip select (a daisy chain shares one).
+		var chips []*simChip
+		onSelect := map[string][]spisim.Device{}
+		var selects []string
+		for i, c := range d.Chips {
+			if parts()[strings.ToLower(c.Part)].family != "si321x" {
+				return set, fmt.Errorf("chips[%d].part: %s has no chip model yet", i, c.Part)
+			}
+			sc := &simChip{def: c, clk: simclock.New(start)}
+			sc.reset = gpiosim.New(c.Reset, 2*i, gpio.High)
+			sc.irq = gpiosim.New(c.IRQ, 2*i+1, gpio.High)
+			p := c.Ports[0]
+			m, err := si321xsim.New(si321xsim.Options{
+				Part: si321xPart(c.Part), Chain: c.Chain - 1, Clock: sc.clk,
+				Wire: wires[p.Number-1], Reset: sc.reset, IRQ: sc.irq,
+			})
+			if err != nil {
+				return set, fmt.Errorf("chips[%d]: %w", i, err)
+			}
+			sc.model = m
+			chips = append(chips, sc)
+			set.Chips = append(set.Chips, m)
+			if _, ok := onSelect[c.SPI]; !ok {
+				selects = append(selects, c.SPI)
+			}
+			onSelect[c.SPI] = append(onSelect[c.SPI], m)
+		}
+		conns := map[string]spi.Conn{}
+		buses := map[string]*sync.Mutex{}
+		for _, s := range selects {
+			var dev spisim.Device = spisim.Chain(onSelect[s])
+			c, err := spisim.NewPort(s, dev).Connect(si321x.MaxSPIHz, spi.Mode3, 8)
+			if err != nil {
+				return set, err
+			}
+			b.conns = append(b.conns, c.(*spisim.Conn))
+			conns[s], buses[s] = c, &sync.Mutex{}
+		}
+		chained := map[string]bool{}
+		for _, sc := range chips {
+			if sc.def.Chain > 0 && !chained[sc.def.SPI] {
+				if err := si321x.EnableDaisyChain(conns[sc.def.SPI]); err != nil {
+					return set, err
+				}
+				chained[sc.def.SPI] = true
+			}
+		}
+		for _, sc := range chips {
+			sc := sc
+			p := sc.def.Ports[0]
+			opts := si321xOpts(d, sc.def, buses[sc.def.SPI])
+			chip := &deferred{name: sc.def.Part, open: func() (slic.Chip, error) {
+				return si321x.New(conns[sc.def.SPI], sc.reset, sc.irq, sc.clk, &opts)
+			}}
+			line := slic.New(chip, slic.Options{Port: p.Number, Now: now})
+			sc.model.OnIRQ(line.Interrupt)
+			_ = line.Start(start) // a failing chip leaves its port out of service; the others work
+			set.Lines[p.Number-1] = line
+			set.Slots[p.Number-1] = sim.Slot{Tx: p.Slot, Rx: p.Slot, Format: pcmFormat(d.PCM.Format)}
+			b.ports[p.Number-1] = line
+			b.models[p.Number-1] = sc.model
+		}
+		set.Service = func(now time.Time) {
+			for _, l := range b.ports {
+				l.Poll(now)
+			}
+		}
+		set.Close = func() error {
+			var errs []error
+			for _, l := range b.ports {
+				errs = append(errs, l.Close())
+			}
+			return errors.Join(errs...)
+		}
+		return set, nil
+	}
+	cb, err := sim.NewChipBoard(sim.Options{Ports: d.Ports(), Country: o.Country, Realtime: o.Realtime, Phone: o.Phone}, d.PCM.Slots, build)
+	if err != nil {
+		return nil, fmt.Errorf("board %s: %w", d.Name, err)
+	}
+	b.ChipBoard = cb
+	return b, nil
+}
+
+// deferred is a chip found only when first initialised, so a port whose chip
+// is missing at boot is simply out of service and retried.
+type deferred struct {
+	name string
+	open func() (slic.Chip, error)
+	c    slic.Chip
+}
+
+var errNotFound = errors.New("chip not found yet")
+
+func (d *deferred) String() string {
+	if d.c == nil {
+		return d.name + " (not found)"
+	}
+	return d.c.String()
+}
+
+func (d *deferred) Init() error {
+	if d.c == nil {
+		c, err := d.open()
+		if err != nil {
+			return err
+		}
+		d.c = c
+	}
+	return d.c.Init()
+}
+
+func (d *deferred) get() (slic.Chip, error) {
+	if d.c == nil {
+		return nil, errNotFound
+	}
+	return d.c, nil
+}
+
+// Reset resets the chip when it has a reset line.
+func (d *deferred) Reset() error {
+	if r, ok := d.c.(slic.Resetter); ok {
+		return r.Reset()
+	}
+	return nil
+}
+
+// Chip returns the driver once found.
+func (d *deferred) Chip() slic.Chip { return d.c }
+
+func (d *deferred) SetLinefeed(l proslic.Linefeed) error {
+	c, err := d.get()
+	if err != nil {
+		return err
+	}
+	return c.SetLinefeed(l)
+}
+
+func (d *deferred) Linefeed() (proslic.Linefeed, proslic.Linefeed, error) {
+	c, err := d.get()
+	if err != nil {
+		return 0, 0, err
+	}
+	return c.Linefeed()
+}
+
+func (d *deferred) Interrupts() (proslic.Interrupts, error) {
+	c, err := d.get()
+	if err != nil {
+		return proslic.Interrupts{}, err
+	}
+	return c.Interrupts()
+}
+
+func (d *deferred) LoopClosed() (bool, error) {
+	c, err := d.get()
+	if err != nil {
+		return false, err
+	}
+	return c.LoopClosed()
+}
+
+func (d *deferred) IRQAsserted() bool { return d.c != nil && d.c.IRQAsserted() }
+
+func (d *deferred) Halt() error {
+	if d.c == nil {
+		return nil
+	}
+	return d.c.Halt()
+}
+
+// Measure measures the line when the chip can.
+func (d *deferred) Measure() (proslic.Measurements, error) {
+	m, ok := d.c.(slic.Measurer)
+	if !ok {
+		return proslic.Measurements{}, errNotFound
+	}
+	return m.Measure()
+}
