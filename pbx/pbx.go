@@ -29,7 +29,8 @@ type PBX struct {
 func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 	var users []directory.User
 	for _, u := range cfg.Users {
-		users = append(users, directory.User{Ext: u.Ext, Name: u.Name, Port: u.Port})
+		users = append(users, directory.User{Ext: u.Ext, Name: u.Name, Port: u.Port,
+			NoCallWaiting: u.CallWaiting != nil && !*u.CallWaiting})
 	}
 	dir := directory.New(users)
 	plan, err := dialplan.New(dir.Entries())
@@ -46,9 +47,9 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 			InterDigit: time.Duration(cfg.FXS.InterDigit),
 			HowlerAft:  time.Duration(cfg.FXS.HowlerAfter),
 		},
-		Who: func(port int) (fxs.Party, bool) {
-			u, ok := dir.ByPort(port)
-			return fxs.Party{Number: u.Ext, Name: u.Name}, ok
+		Subscriber: func(port int) fxs.Subscriber {
+			u, _ := dir.ByPort(port)
+			return fxs.Subscriber{Party: fxs.Party{Number: u.Ext, Name: u.Name}, NoCallWaiting: u.NoCallWaiting}
 		},
 	})
 	if err != nil {

@@ -23,10 +23,13 @@ type rig struct {
 	phone [5]*phone.Phone
 }
 
-func newRig(t *testing.T, country string) *rig {
+func newRig(t *testing.T, country string, tweak ...func(*config.Config)) *rig {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Country = country
+	for _, f := range tweak {
+		f(cfg)
+	}
 	b, err := sim.New(sim.Options{Ports: 4, Country: country})
 	if err != nil {
 		t.Fatal(err)
@@ -230,10 +233,17 @@ func TestBusyAndCongestion(t *testing.T) {
 			r.phone[2].OffHook()
 			r.run(time.Second)
 
-			// Port 3 calls the busy extension 100.
+			// Port 3 calls extension 100, already in a call: call waiting.
 			r.lift(3, "dialtone")
 			dial(t, r.phone[3], "100", "dtmf")
-			r.until(5*time.Second, "port 3 hears busy", func() bool { return r.heard(3) == "busy" })
+			r.until(5*time.Second, "port 3 hears ringback", func() bool { return r.heard(3) == "ringback" })
+			r.until(5*time.Second, "port 1 hears call waiting", func() bool { return r.heard(1) == "callwaiting" })
+
+			// Port 4 calls 100 too: one call waiting is all a line takes.
+			r.lift(4, "dialtone")
+			dial(t, r.phone[4], "100", "dtmf")
+			r.until(5*time.Second, "port 4 hears busy", func() bool { return r.heard(4) == "busy" })
+			r.phone[4].OnHook()
 			r.phone[3].OnHook()
 			r.run(2 * time.Second)
 
@@ -243,6 +253,7 @@ func TestBusyAndCongestion(t *testing.T) {
 			r.until(5*time.Second, "port 4 hears congestion", func() bool { return r.heard(4) == "congestion" })
 
 			// Port 3 calls itself.
+			r.phone[4].OnHook()
 			r.lift(3, "dialtone")
 			dial(t, r.phone[3], "102", "dtmf")
 			r.until(5*time.Second, "port 3 hears busy calling itself", func() bool { return r.heard(3) == "busy" })
@@ -325,4 +336,79 @@ func TestCallerGivesUp(t *testing.T) {
 	r.lift(3, "dialtone")
 	dial(t, r.phone[3], "101", "pulse")
 	r.until(10*time.Second, "port 2 rings again", func() bool { return r.phone[2].Status().Ringing })
+}
+
+// Call waiting: a second call during a call is announced by the tone,
+// answered with a flash, swapped with another flash, and rings back when
+// the phone hangs up with a call on hold.
+func TestCallWaiting(t *testing.T) {
+	for _, country := range []string{"us", "uk"} {
+		t.Run(country, func(t *testing.T) {
+			r := newRig(t, country)
+			r.lift(1, "dialtone")
+			dial(t, r.phone[1], "101", "dtmf")
+			r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
+			r.phone[2].OffHook()
+			r.run(time.Second)
+
+			r.lift(3, "dialtone")
+			dial(t, r.phone[3], "101", "dtmf")
+			r.until(5*time.Second, "port 2 hears call waiting", func() bool { return r.heard(2) == "callwaiting" })
+			r.until(5*time.Second, "the second caller hears ringback", func() bool { return r.heard(3) == "ringback" })
+
+			talks := func(a, b int, hz float64) {
+				t.Helper()
+				r.phone[a].Play(sine(hz, time.Second, 8000))
+				r.run(800 * time.Millisecond)
+				if pw := tonePower(r.phone[b].Recording(600*time.Millisecond), hz); pw < 0.9 {
+					t.Errorf("%v Hz from port %d reaches port %d with relative power %.2f", hz, a, b, pw)
+				}
+				r.run(400 * time.Millisecond)
+			}
+			// Flash: port 2 talks to port 3; port 1 is on hold and hears nothing.
+			if err := r.phone[2].Flash(0); err != nil {
+				t.Fatal(err)
+			}
+			r.run(time.Second)
+			talks(3, 2, 700)
+			talks(2, 3, 900)
+			if pw := tonePower(r.phone[1].Recording(time.Second), 900); pw > 0.1 {
+				t.Errorf("the held party hears the other call (%.2f)", pw)
+			}
+			// Flash again: back to port 1.
+			if err := r.phone[2].Flash(0); err != nil {
+				t.Fatal(err)
+			}
+			r.run(time.Second)
+			talks(1, 2, 500)
+			// Hang up with port 3 on hold: the phone rings back for it.
+			r.phone[2].OnHook()
+			r.until(3*time.Second, "port 1 hears busy", func() bool { return r.heard(1) == "busy" })
+			r.until(5*time.Second, "port 2 rings back", func() bool { return r.phone[2].Status().Ringing })
+			r.phone[2].OffHook()
+			r.run(time.Second)
+			talks(3, 2, 800)
+			if n := len(r.p.Engine.Calls()); n != 1 {
+				t.Errorf("%d calls, want 1", n)
+			}
+		})
+	}
+}
+
+func TestNoCallWaiting(t *testing.T) {
+	off := false
+	r := newRig(t, "us", func(c *config.Config) { c.Users[1].CallWaiting = &off })
+	r.lift(1, "dialtone")
+	dial(t, r.phone[1], "101", "dtmf")
+	r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
+	r.phone[2].OffHook()
+	r.run(time.Second)
+	r.lift(3, "dialtone")
+	dial(t, r.phone[3], "101", "dtmf")
+	r.until(5*time.Second, "port 3 hears busy", func() bool { return r.heard(3) == "busy" })
+	for _, h := range r.phone[2].Tones() {
+		if h.Tone == "callwaiting" {
+			t.Error("port 2 heard call waiting with call_waiting: false")
+		}
+	}
 }

@@ -57,6 +57,9 @@ type User struct {
 	Name     string `yaml:"name"`
 	Port     int    `yaml:"port"`
 	Password string `yaml:"password"`
+	// CallWaiting announces a second call during a call (default true);
+	// false gives the second caller busy.
+	CallWaiting *bool `yaml:"call_waiting"`
 }
 
 // Trunk is a provider account for outside calls.

@@ -33,10 +33,10 @@ type Call struct {
 	Ended    time.Time
 	Cause    Cause
 
-	eng      *Engine
-	fa, fb   hal.Frame // frame buffers for the bridge
-	bridged  bool
-	answerer Channel
+	eng     *Engine
+	fa, fb  hal.Frame // frame buffers for the bridge
+	bridged bool
+	holder  Channel // the party that put the call on hold, or nil
 }
 
 // Other returns the party across the call from ch.
@@ -65,6 +65,31 @@ func (c *Call) Answer(ch Channel) {
 	c.A.Indicate(c, Answered)
 	c.eng.log.Info("call answered", "call", c.ID, "from", c.A.Name(), "to", c.B.Name())
 }
+
+// Hold stops the audio of a connected call; the other party is told.
+func (c *Call) Hold(ch Channel) {
+	if c.State != Connected || c.holder != nil {
+		return
+	}
+	c.holder, c.bridged = ch, false
+	if o := c.Other(ch); o != nil {
+		o.Indicate(c, Held)
+	}
+}
+
+// Resume restarts the audio of a call ch put on hold.
+func (c *Call) Resume(ch Channel) {
+	if c.State != Connected || c.holder != ch {
+		return
+	}
+	c.holder, c.bridged = nil, true
+	if o := c.Other(ch); o != nil {
+		o.Indicate(c, Resumed)
+	}
+}
+
+// OnHold reports whether the call is on hold.
+func (c *Call) OnHold() bool { return c.holder != nil }
 
 // Reject reports that the called party refused the offer (busy).
 func (c *Call) Reject(ch Channel, ind Indication) {

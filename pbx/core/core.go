@@ -23,9 +23,11 @@ const (
 	Busy                             // the called party is busy
 	Congestion                       // the number cannot be reached
 	Answered                         // the called party answered: audio is bridged
+	Held                             // the other party put the call on hold
+	Resumed                          // the other party took the call off hold
 )
 
-var indicationNames = [...]string{"", "ringing", "busy", "congestion", "answered"}
+var indicationNames = [...]string{"", "ringing", "busy", "congestion", "answered", "held", "resumed"}
 
 func (i Indication) String() string {
 	if int(i) < len(indicationNames) {
@@ -66,7 +68,8 @@ type Channel interface {
 	// Offer presents an incoming call. The channel starts alerting and later
 	// reports Ringing, Answer or Hangup to the call. ErrBusy refuses it.
 	Offer(c *Call, from Party) error
-	// Indicate tells the channel how its outgoing call progresses.
+	// Indicate tells the channel how its call progresses at the other end:
+	// the progress of an outgoing call, or hold and resume by the other party.
 	Indicate(c *Call, ind Indication)
 	// Hangup tells the channel its call ended from the other side.
 	Hangup(c *Call, cause Cause)

@@ -14,6 +14,8 @@ type User struct {
 	Ext  string
 	Name string
 	Port int // FXS port, 0 for none
+
+	NoCallWaiting bool // a second call during a call gets busy
 }
 
 // Directory maps extensions to users and users to their channels.

@@ -19,12 +19,18 @@ type Bank struct {
 
 var _ core.Frontend = (*Bank)(nil)
 
+// Subscriber is the user of a port.
+type Subscriber struct {
+	Party              // number and name, sent as caller ID
+	NoCallWaiting bool // a second call gets busy instead of the call-waiting tone
+}
+
 // Options configure a bank.
 type Options struct {
 	Country  string
 	Override Override
-	// Who returns the identity of the user on a port (number and name), if any.
-	Who func(port int) (Party, bool)
+	// Subscriber returns who is on a port and what the line offers them.
+	Subscriber func(port int) Subscriber
 }
 
 // NewBank builds one port channel per line of the board.
@@ -38,11 +44,11 @@ func NewBank(board hal.Board, log *slog.Logger, opts Options) (*Bank, error) {
 	lines := board.Lines()
 	b := &Bank{board: board, tx: make([]hal.Frame, len(lines)), rx: make([]hal.Frame, len(lines))}
 	for _, l := range lines {
-		var who Party
-		if opts.Who != nil {
-			who, _ = opts.Who(l.Port())
+		var sub Subscriber
+		if opts.Subscriber != nil {
+			sub = opts.Subscriber(l.Port())
 		}
-		b.ports = append(b.ports, newPort(l, log, who, t, plan))
+		b.ports = append(b.ports, newPort(l, log, sub, t, plan))
 	}
 	return b, nil
 }

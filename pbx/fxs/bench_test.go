@@ -70,7 +70,9 @@ func newBench(tb testing.TB, n int) *core.Engine {
 	}
 	log := slog.New(slog.DiscardHandler)
 	bank, err := fxs.NewBank(b, log, fxs.Options{Country: "us", Override: fxs.Override{FirstDigit: time.Hour},
-		Who: func(port int) (fxs.Party, bool) { return fxs.Party{Number: fmt.Sprint(10000 + port - 1)}, true }})
+		Subscriber: func(port int) fxs.Subscriber {
+			return fxs.Subscriber{Party: fxs.Party{Number: fmt.Sprint(10000 + port - 1)}}
+		}})
 	if err != nil {
 		tb.Fatal(err)
 	}

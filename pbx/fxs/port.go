@@ -60,8 +60,13 @@ type Port struct {
 	nDigits  int
 	deadline time.Time // the current state's timeout; zero when none
 
-	call    *core.Call
-	caller  Party // of the call being offered
+	call    *core.Call // the call the handset is in (or being rung for)
+	waiting *core.Call // a second call offered during a call (call waiting)
+	held    *core.Call // a call on hold while the handset is in another
+	caller  Party      // of the call being offered
+	cw      tone.Player
+	cwFrame hal.Frame
+	noCW    bool // call waiting disabled: a second call gets busy
 	in      hal.Frame
 	inValid bool
 	rx      *hal.Frame
@@ -87,7 +92,7 @@ type step struct {
 	do    func(p *Port) bool
 }
 
-func newPort(line hal.Line, log *slog.Logger, self Party, t Timings, plan *tone.Plan) *Port {
+func newPort(line hal.Line, log *slog.Logger, sub Subscriber, t Timings, plan *tone.Plan) *Port {
 	std := callerid.Bell202
 	if t.fskV23 {
 		std = callerid.V23
@@ -95,7 +100,8 @@ func newPort(line hal.Line, log *slog.Logger, self Party, t Timings, plan *tone.
 	p := &Port{
 		line: line,
 		log:  log.With("port", line.Port()),
-		self: self,
+		self: sub.Party,
+		noCW: sub.NoCallWaiting,
 		t:    t,
 		plan: plan,
 		det:  dtmf.NewDetector(),
@@ -253,19 +259,88 @@ func (p *Port) hungUp() {
 	p.state = idle
 	p.setFeed(hal.FeedForward)
 	p.deadline = time.Time{}
+	// A call on hold or waiting rings the phone back rather than being lost.
+	if c := p.held; c != nil {
+		p.held = nil
+		p.ringBack(c)
+		return
+	}
+	if c := p.waiting; c != nil {
+		p.waiting = nil
+		p.ringBack(c)
+		return
+	}
 	p.sendMWI()
 }
 
+// ringBack rings the idle phone for a call it still holds.
+func (p *Port) ringBack(c *core.Call) {
+	p.call = c
+	p.caller = c.From
+	if c.A == core.Channel(p) {
+		p.caller = core.Party{Number: c.To}
+	}
+	p.state = ringing
+	p.rings = 0
+	p.startRing(p.now)
+}
+
+// flash is the recall key: it answers a waiting call, swaps between a call
+// and one on hold, or on a dead line brings back the other call or dial tone.
 func (p *Port) flash() {
 	switch p.state {
+	case talking:
+		switch {
+		case p.waiting != nil:
+			p.cw.Stop()
+			c := p.waiting
+			p.waiting = nil
+			p.hold()
+			p.call = c
+			c.Answer(p)
+		case p.held != nil:
+			c := p.held
+			p.held = nil
+			p.hold()
+			p.call = c
+			c.Resume(p)
+		default:
+			p.log.Debug("hook flash", "state", p.state.String())
+		}
+		p.inValid = false
 	case collecting, cleared, howling, parked:
-		// Recall on a dead line: start again with fresh dial tone.
 		p.endCall()
 		p.stopAll()
-		p.startDialing()
+		switch {
+		case p.waiting != nil:
+			p.call, p.waiting = p.waiting, nil
+			p.state = talking
+			p.call.Answer(p)
+		case p.held != nil:
+			p.call, p.held = p.held, nil
+			p.state = talking
+			p.call.Resume(p)
+		default:
+			p.startDialing()
+		}
 	default:
 		p.log.Debug("hook flash", "state", p.state.String())
 	}
+}
+
+// hold puts the current call on hold (or abandons it before the answer).
+func (p *Port) hold() {
+	c := p.call
+	p.call = nil
+	if c == nil {
+		return
+	}
+	if c.State == core.Connected {
+		c.Hold(p)
+		p.held = c
+		return
+	}
+	c.Hangup(p)
 }
 
 func (p *Port) digit(d byte) {
@@ -342,6 +417,14 @@ func (p *Port) timers(now time.Time) {
 
 // Offer rings the port for an incoming call.
 func (p *Port) Offer(c *core.Call, from core.Party) error {
+	if p.state == talking && !p.noCW && p.waiting == nil && p.held == nil {
+		p.waiting = c
+		if s, ok := p.plan.Tones[tone.CallWaiting]; ok {
+			p.cw.Play(s)
+		}
+		c.Ringing(p)
+		return nil
+	}
 	if p.state != idle || p.offHk {
 		return core.ErrBusy
 	}
@@ -509,8 +592,12 @@ func (p *Port) answer() {
 	p.state = talking
 	p.det.Reset()
 	p.inValid = false
-	if p.call != nil {
-		p.call.Answer(p)
+	switch c := p.call; {
+	case c == nil:
+	case c.OnHold():
+		c.Resume(p)
+	default:
+		c.Answer(p)
 	}
 }
 
@@ -532,12 +619,23 @@ func (p *Port) Indicate(c *core.Call, ind core.Indication) {
 		p.player.Stop()
 		p.state = talking
 		p.inValid = false
+	case core.Held, core.Resumed:
+		// The far end's audio stops or restarts; nothing to play here.
 	}
 }
 
 // Hangup ends the port's call from the other side.
 func (p *Port) Hangup(c *core.Call, cause core.Cause) {
-	if c != p.call {
+	switch c {
+	case p.waiting:
+		p.waiting = nil
+		p.cw.Stop()
+		return
+	case p.held:
+		p.held = nil
+		return
+	case p.call:
+	default:
 		return
 	}
 	p.call = nil
@@ -565,6 +663,7 @@ func (p *Port) endCall() {
 func (p *Port) stopAll() {
 	p.abortSeq()
 	p.player.Stop()
+	p.cw.Stop()
 	p.gen.Stop()
 	p.ringAt = time.Time{}
 	p.inValid = false
@@ -591,6 +690,13 @@ func (p *Port) SendDigit(d byte) {
 	}
 }
 
+// cwBurst renders the call-waiting tone's next frame and reports whether it
+// sounds: the far end is muted only during the bursts.
+func (p *Port) cwBurst() bool {
+	p.cw.Fill((*[hal.FrameSamples]int16)(&p.cwFrame))
+	return p.cwFrame != hal.Frame{}
+}
+
 // render writes the frame the line sends next: on-hook transmission first,
 // then local tones, then the far end's audio.
 func (p *Port) render(tx *hal.Frame) {
@@ -603,6 +709,8 @@ func (p *Port) render(tx *hal.Frame) {
 		p.gen.Fill((*[hal.FrameSamples]int16)(tx))
 	case p.player.Playing() != "":
 		p.player.Fill((*[hal.FrameSamples]int16)(tx))
+	case p.state == talking && p.cw.Playing() != "" && p.cwBurst():
+		*tx = p.cwFrame
 	case p.state == talking && p.inValid:
 		*tx = p.in
 	default:
