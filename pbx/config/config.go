@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -32,7 +33,12 @@ type Config struct {
 
 // SIP configures the SIP side.
 type SIP struct {
-	Listen string `yaml:"listen"` // host:port for UDP and TCP; default 127.0.0.1:5060
+	Listen   string   `yaml:"listen"`    // host:port for UDP and TCP; default 127.0.0.1:5060
+	Realm    string   `yaml:"realm"`     // digest authentication realm; default hookswitch
+	BanAfter int      `yaml:"ban_after"` // failed authentications from one address before it is banned; default 5, negative never bans
+	BanFor   Duration `yaml:"ban_for"`   // how long a ban lasts (and the window failures are counted in); default 15m
+	Allow    []string `yaml:"allow"`     // networks (CIDR or address) that may send SIP; default all
+	Qualify  Duration `yaml:"qualify"`   // interval of OPTIONS pings to registered phones; default 60s
 }
 
 // HTTP configures the management API.
@@ -184,6 +190,35 @@ func (c *Config) defaults() {
 	if c.HTTP.Listen == "" {
 		c.HTTP.Listen = "127.0.0.1:8080"
 	}
+	if c.SIP.Realm == "" {
+		c.SIP.Realm = "hookswitch"
+	}
+	if c.SIP.BanAfter == 0 {
+		c.SIP.BanAfter = 5
+	}
+	if c.SIP.BanFor == 0 {
+		c.SIP.BanFor = Duration(15 * time.Minute)
+	}
+	if c.SIP.Qualify == 0 {
+		c.SIP.Qualify = Duration(60 * time.Second)
+	}
+}
+
+// AllowedNetworks parses sip.allow; a bare address is a one-address network.
+func (s *SIP) AllowedNetworks() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, a := range s.Allow {
+		if p, err := netip.ParsePrefix(a); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a network like 192.168.1.0/24 or an address", a)
+		}
+		out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
+	}
+	return out, nil
 }
 
 var extRE = regexp.MustCompile(`^[0-9]{2,8}$`)
@@ -203,6 +238,12 @@ func (c *Config) check(file string, root *yaml.Node) error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			p := strings.Split(key, ".")
 			return fail(at(key, p[0], p[1]), "%q is not host:port", addr)
+		}
+	}
+	for i, a := range c.SIP.Allow {
+		one := SIP{Allow: []string{a}}
+		if _, err := one.AllowedNetworks(); err != nil {
+			return fail(at(fmt.Sprintf("sip.allow[%d]", i), "sip", "allow", i), "%v", err)
 		}
 	}
 	exts := map[string]int{}

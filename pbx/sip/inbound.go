@@ -1,0 +1,401 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/hookswitch/hookswitch/pbx/core"
+)
+
+// ackTimeout is how long a 2xx waits for its ACK: 64·T1 (RFC 3261 §13.3.1.4).
+const ackTimeout = 64 * 500 * time.Millisecond
+
+// minSE is the smallest session interval we accept (RFC 4028 §5: 90 s).
+const minSE = 90
+
+func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
+	if tag, _ := req.To().Params.Get("tag"); tag != "" {
+		s.reinvite(req, tx)
+		return
+	}
+	if s.o.Engine == nil || s.o.Media == nil {
+		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	if se, ok := sessionExpires(req); ok && se < minSE {
+		s.reply(req, tx, 422, "Session Interval Too Small", sip.NewHeader("Min-SE", strconv.Itoa(minSE)))
+		return
+	}
+	user, ok := s.authenticate(req, tx)
+	if !ok {
+		return
+	}
+	// The caller's number is the account that authenticated: a phone cannot
+	// claim another extension. The display name is the phone's, or the
+	// directory's when the phone sends none.
+	party := partyFrom(req)
+	party.Number = user
+	if party.Name == "" && s.o.Users != nil {
+		_, party.Name, _ = s.o.Users.SIPUser(user)
+	}
+	l := s.newLeg(user)
+	l.runInbound(req, tx, party, req.Recipient.User)
+}
+
+// sessionExpires reads RFC 4028 Session-Expires (compact form x).
+func sessionExpires(req *sip.Request) (int, bool) {
+	h := req.GetHeader("Session-Expires")
+	if h == nil {
+		h = req.GetHeader("x")
+	}
+	if h == nil {
+		return 0, false
+	}
+	v, _, _ := strings.Cut(h.Value(), ";")
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	return n, err == nil
+}
+
+func supports(req *sip.Request, tag string) bool {
+	for _, name := range []string{"Supported", "k", "Require"} {
+		for _, h := range req.GetHeaders(name) {
+			for _, t := range strings.Split(h.Value(), ",") {
+				if strings.EqualFold(strings.TrimSpace(t), tag) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// answerHeaders are the headers of our 2xx to an INVITE or UPDATE: the
+// session timer accepted as the UAC asked, with the refresher left to it
+// (RFC 4028 §9), and what we allow.
+func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) {
+	res.AppendHeader(sip.NewHeader("Allow", allowed))
+	res.AppendHeader(sip.NewHeader("Supported", "timer"))
+	if se, ok := sessionExpires(req); ok && supports(req, "timer") {
+		refresher := "uac"
+		if h := req.GetHeader("Session-Expires"); h != nil && strings.Contains(h.Value(), "refresher=uas") {
+			refresher = "uas"
+		}
+		res.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(se)+";refresher="+refresher))
+		res.AppendHeader(sip.NewHeader("Require", "timer"))
+	}
+	if len(res.Body()) > 0 {
+		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+}
+
+// runInbound is the life of a phone's call until the final response: it
+// returns once the INVITE transaction is done, and leaves an answered call
+// to the leg's own goroutine.
+func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.Party, number string) {
+	s := l.s
+	dlg, err := s.dua.ReadInvite(req, tx)
+	if err != nil {
+		s.reply(req, tx, sip.StatusBadRequest, "Bad Request")
+		return
+	}
+	m, err := s.o.Media()
+	if err != nil {
+		l.log.Error("sip: media", "err", err)
+		_ = dlg.Respond(sip.StatusServiceUnavailable, "Service Unavailable", nil)
+		return
+	}
+	offer, _ := sdpBody(req)
+	var local []byte
+	if len(offer) > 0 {
+		local, err = m.Answer(offer)
+	} else {
+		local, err = m.Offer() // a late offer: the answer comes in the ACK
+	}
+	if err != nil {
+		l.log.Info("sip: offer not acceptable", "err", err)
+		_ = m.Close()
+		_ = dlg.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
+		return
+	}
+	to, _ := dlg.InviteRequest.To().Params.Get("tag")
+	from, _ := req.From().Params.Get("tag")
+	l.mu.Lock()
+	l.uas, l.sdp, l.lateOffer = dlg, m, len(offer) == 0
+	l.mu.Unlock()
+	l.register(dialogKey(req.CallID().Value(), to, from))
+	l.log.Info("sip: call", "from", party.Number, "name", party.Name, "to", number, "src", req.Source())
+
+	eng := s.o.Engine
+	l.post(func() {
+		l.media = m
+		if c := eng.Dial(l, party, number); c.State != core.Ended {
+			l.call = c
+		}
+	})
+
+	ctx := dlg.Context()
+	for {
+		select {
+		case c := <-l.cmds:
+			switch {
+			case c.kind == cmdIndicate && c.ind == core.Ringing:
+				_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
+			case c.kind == cmdIndicate && c.ind == core.Answered:
+				if l.answer(req, dlg, local) {
+					go l.established()
+				}
+				return
+			case c.kind == cmdIndicate: // Busy, Congestion
+				code, reason := refusal(c.ind, c.code)
+				l.finish()
+				_ = dlg.Respond(code, reason, nil)
+				return
+			case c.kind == cmdHangup: // the far end gave up before answering
+				l.finish()
+				_ = dlg.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
+				return
+			}
+		case <-ctx.Done(): // CANCEL, or the transaction died
+			l.log.Info("sip: caller cancelled")
+			l.hangupCall()
+			l.finish()
+			return
+		}
+	}
+}
+
+// answer sends the 2xx and waits for its ACK; it reports whether the call is up.
+func (l *leg) answer(req *sip.Request, dlg *sipgo.DialogServerSession, local []byte) bool {
+	res := sip.NewResponseFromRequest(dlg.InviteRequest, sip.StatusOK, "OK", local)
+	res.AppendHeader(sip.HeaderClone(&l.s.contact))
+	l.s.answerHeaders(req, res)
+	done := make(chan error, 1)
+	go func() { done <- dlg.WriteResponse(res) }()
+	t := time.NewTimer(ackTimeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err == nil {
+			return true
+		}
+		l.log.Info("sip: answer failed", "err", err)
+	case <-t.C:
+		l.log.Info("sip: no ACK for 200")
+	}
+	l.hangupCall()
+	l.bye()
+	l.finish()
+	return false
+}
+
+// hangupCall ends the call from this leg's side, in the engine goroutine.
+func (l *leg) hangupCall() {
+	l.post(func() {
+		if c := l.call; c != nil {
+			l.call = nil
+			c.Hangup(l)
+		}
+	})
+}
+
+// established waits for either side to hang up a connected call.
+func (l *leg) established() {
+	for {
+		select {
+		case c := <-l.cmds:
+			if c.kind == cmdHangup {
+				l.bye()
+				l.finish()
+				return
+			}
+		case e := <-l.evs:
+			if e.kind == evBye {
+				l.log.Info("sip: phone hung up")
+				l.hangupCall()
+				l.finish()
+				return
+			}
+		case <-l.s.stop:
+			return
+		}
+	}
+}
+
+// bye ends the dialog from our side.
+func (l *leg) bye() {
+	l.mu.Lock()
+	uas, uac := l.uas, l.uac
+	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	var err error
+	switch {
+	case uas != nil:
+		inv := uas.InviteRequest
+		bye := sip.NewRequest(sip.BYE, *inv.Contact().Address.Clone())
+		bye.SetDestination(inv.Source()) // the phone may be behind NAT
+		bye.SetTransport(inv.Transport())
+		err = uas.WriteBye(ctx, bye)
+	case uac != nil:
+		err = uac.Bye(ctx)
+	}
+	if err != nil {
+		l.log.Info("sip: bye", "err", err)
+	}
+}
+
+func (s *Server) ack(req *sip.Request, tx sip.ServerTransaction) {
+	l := s.legFor(req)
+	if l == nil {
+		return // the ACK of a refused INVITE is absorbed by its transaction; others are stray
+	}
+	l.mu.Lock()
+	uas, m, late := l.uas, l.sdp, l.lateOffer
+	l.lateOffer = false
+	l.mu.Unlock()
+	if uas == nil {
+		return
+	}
+	if late {
+		if body, _ := sdpBody(req); len(body) > 0 {
+			if err := m.Accept(body); err != nil {
+				l.log.Info("sip: answer in ACK", "err", err)
+			}
+		}
+	}
+	if err := uas.ReadAck(req, tx); err != nil && !errors.Is(err, sipgo.ErrDialogInvalidCseq) {
+		l.log.Debug("sip: ack", "err", err)
+	}
+}
+
+func (s *Server) bye(req *sip.Request, tx sip.ServerTransaction) {
+	l := s.legFor(req)
+	if l == nil {
+		s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	l.mu.Lock()
+	uas, uac := l.uas, l.uac
+	l.mu.Unlock()
+	var err error
+	switch {
+	case uas != nil:
+		err = uas.ReadBye(req, tx)
+	case uac != nil:
+		err = uac.ReadBye(req, tx)
+	}
+	if err != nil {
+		s.reply(req, tx, sip.StatusOK, "OK")
+	}
+	l.event(legEvent{kind: evBye})
+}
+
+func (s *Server) cancel(req *sip.Request, tx sip.ServerTransaction) {
+	// A CANCEL that matched an INVITE was handled by the transaction layer.
+	s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+}
+
+// reinvite answers a new offer inside a dialog: hold, resume, a session refresh.
+func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
+	s.renegotiate(req, tx)
+}
+
+func (s *Server) update(req *sip.Request, tx sip.ServerTransaction) {
+	s.renegotiate(req, tx)
+}
+
+func (s *Server) renegotiate(req *sip.Request, tx sip.ServerTransaction) {
+	l := s.legFor(req)
+	if l == nil {
+		s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	l.mu.Lock()
+	m := l.sdp
+	l.mu.Unlock()
+	offer, _ := sdpBody(req)
+	var body []byte
+	var err error
+	switch {
+	case len(offer) > 0:
+		body, err = m.Answer(offer)
+		l.log.Info("sip: media renegotiated", "method", string(req.Method), "direction", direction(offer))
+	case req.Method == sip.INVITE:
+		body, err = m.Offer()
+	}
+	if err != nil {
+		s.reply(req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", body)
+	res.AppendHeader(sip.HeaderClone(&s.contact))
+	s.answerHeaders(req, res)
+	if err := tx.Respond(res); err != nil {
+		l.log.Debug("sip: re-invite respond", "err", err)
+	}
+}
+
+// direction is the a= direction attribute of an SDP body, for logs.
+func direction(sdp []byte) string {
+	for _, d := range []string{"sendonly", "recvonly", "inactive"} {
+		if strings.Contains(string(sdp), "a="+d) {
+			return d
+		}
+	}
+	return "sendrecv"
+}
+
+// info takes DTMF sent as SIP INFO: application/dtmf-relay ("Signal=5")
+// or application/dtmf ("5").
+func (s *Server) info(req *sip.Request, tx sip.ServerTransaction) {
+	l := s.legFor(req)
+	if l == nil {
+		s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	if d, ok := infoDigit(req); ok {
+		l.post(func() {
+			if l.call != nil {
+				l.call.Digit(l, d)
+			}
+		})
+	}
+	s.reply(req, tx, sip.StatusOK, "OK")
+}
+
+func infoDigit(req *sip.Request) (byte, bool) {
+	ct := ""
+	if h := req.GetHeader("Content-Type"); h != nil {
+		ct = strings.ToLower(h.Value())
+	}
+	body := strings.TrimSpace(string(req.Body()))
+	var sig string
+	switch {
+	case strings.HasPrefix(ct, "application/dtmf-relay"):
+		for _, line := range strings.Split(body, "\n") {
+			k, v, ok := strings.Cut(line, "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "signal") {
+				sig = strings.TrimSpace(v)
+			}
+		}
+	case strings.HasPrefix(ct, "application/dtmf"):
+		sig = body
+	default:
+		return 0, false
+	}
+	switch {
+	case len(sig) == 1 && strings.Contains("0123456789*#ABCDabcd", sig):
+		return strings.ToUpper(sig)[0], true
+	case sig == "10":
+		return '*', true
+	case sig == "11":
+		return '#', true
+	}
+	return 0, false
+}

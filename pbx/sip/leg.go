@@ -1,0 +1,285 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/pbx/core"
+	"github.com/hookswitch/hookswitch/pbx/dialplan"
+)
+
+// leg is one SIP dialog as a core.Channel: the B2BUA half of a call that
+// faces a SIP phone. An inbound leg is the UAS of a phone's INVITE; an
+// outbound leg INVITEs every registered contact of a user.
+//
+// Two goroutines share it. The engine goroutine calls the core.Channel
+// methods, which never block: they queue commands. The leg's own goroutine
+// does the signalling and reports back through Engine.Post. Only the engine
+// goroutine touches call and media.
+type leg struct {
+	s    *Server
+	name string
+	user string // the SIP user at the far end
+	log  *slog.Logger
+
+	// engine goroutine only
+	call  *core.Call
+	media Media
+
+	cmds chan cmd      // engine → leg goroutine
+	evs  chan legEvent // SIP handlers → leg goroutine
+
+	mu  sync.Mutex // guards the dialog pointers and key for the handlers
+	uas *sipgo.DialogServerSession
+	uac *sipgo.DialogClientSession
+	key string // in s.dialogs once the dialog exists
+	sdp Media  // the media, as the signalling side renegotiates it
+	// lateOffer: the INVITE had no offer, so the ACK carries the answer.
+	lateOffer bool
+}
+
+type cmdKind uint8
+
+const (
+	cmdIndicate cmdKind = iota + 1
+	cmdHangup
+)
+
+type cmd struct {
+	kind  cmdKind
+	ind   core.Indication
+	cause core.Cause
+	code  int // the SIP status for a refusal, when known
+}
+
+type legEventKind uint8
+
+const (
+	evBye legEventKind = iota + 1 // the phone hung up
+	evAck                         // ACK for our 2xx
+)
+
+type legEvent struct {
+	kind legEventKind
+}
+
+// cmdQueue bounds commands waiting for a leg; the engine sends a handful per call.
+const cmdQueue = 16
+
+func (s *Server) newLeg(user string) *leg {
+	s.mu.Lock()
+	s.nextLeg++
+	n := s.nextLeg
+	s.mu.Unlock()
+	name := "sip/" + user
+	return &leg{s: s, name: name, user: user, log: s.log.With("leg", name, "n", n),
+		cmds: make(chan cmd, cmdQueue), evs: make(chan legEvent, 4)}
+}
+
+// send queues a command for the leg goroutine without blocking the engine.
+func (l *leg) send(c cmd) {
+	select {
+	case l.cmds <- c:
+	default:
+		l.log.Error("sip: leg command queue full", "kind", c.kind)
+	}
+}
+
+func (l *leg) event(e legEvent) {
+	select {
+	case l.evs <- e:
+	default:
+	}
+}
+
+// post runs fn in the engine goroutine.
+func (l *leg) post(fn func()) { l.s.o.Engine.Post(fn) }
+
+// Name identifies the leg: "sip/200".
+func (l *leg) Name() string { return l.name }
+
+// Offer rings every registered device of the leg's user.
+func (l *leg) Offer(c *core.Call, from core.Party) error {
+	contacts := l.s.reg.Contacts(l.user, l.s.now())
+	if len(contacts) == 0 {
+		return errNotRegistered
+	}
+	l.call = c
+	go l.runOutbound(c, from, contacts)
+	return nil
+}
+
+var errNotRegistered = errors.New("sip: user has no registered device")
+
+// Indicate shows the progress of the phone's own call.
+func (l *leg) Indicate(c *core.Call, ind core.Indication) {
+	code := 0
+	if ind == core.Congestion {
+		code = l.congestionCode(c)
+	}
+	if ind == core.Busy || ind == core.Congestion {
+		l.call = nil
+	}
+	l.send(cmd{kind: cmdIndicate, ind: ind, code: code})
+}
+
+// congestionCode tells an unknown number (404) from a known one that
+// cannot be reached now (480).
+func (l *leg) congestionCode(c *core.Call) int {
+	if c.B == nil {
+		if res, _ := l.s.o.Engine.Plan().Match(c.To); res != dialplan.Complete && res != dialplan.Ambiguous {
+			return sip.StatusNotFound
+		}
+	}
+	return sip.StatusTemporarilyUnavailable
+}
+
+// Hangup ends the leg from the other side.
+func (l *leg) Hangup(c *core.Call, cause core.Cause) {
+	if c != l.call {
+		return
+	}
+	l.call = nil
+	l.send(cmd{kind: cmdHangup, cause: cause})
+}
+
+// ReadFrame gives the phone's audio, and passes on digits it sent by RFC 4733.
+func (l *leg) ReadFrame(f *hal.Frame) {
+	if l.media == nil {
+		*f = hal.Frame{}
+		return
+	}
+	l.media.ReadFrame(f)
+	if d, ok := l.media.Digit(); ok && l.call != nil {
+		l.call.Digit(l, d)
+	}
+}
+
+// WriteFrame sends audio to the phone.
+func (l *leg) WriteFrame(f *hal.Frame) {
+	if l.media != nil {
+		l.media.WriteFrame(f)
+	}
+}
+
+// SendDigit sends a digit to the phone as RFC 4733 events.
+func (l *leg) SendDigit(d byte) {
+	if l.media != nil {
+		l.media.SendDigit(d)
+	}
+}
+
+// closeMedia releases the leg's media in the engine goroutine, where it is used.
+func (l *leg) closeMedia() {
+	l.post(func() {
+		if l.media != nil {
+			if err := l.media.Close(); err != nil {
+				l.log.Debug("sip: media close", "err", err)
+			}
+			l.media = nil
+		}
+	})
+}
+
+// finish forgets the dialog and the media.
+func (l *leg) finish() {
+	l.mu.Lock()
+	key := l.key
+	l.key = ""
+	l.mu.Unlock()
+	if key != "" {
+		l.s.mu.Lock()
+		delete(l.s.dialogs, key)
+		l.s.mu.Unlock()
+	}
+	l.closeMedia()
+}
+
+func (l *leg) register(key string) {
+	l.mu.Lock()
+	l.key = key
+	l.mu.Unlock()
+	l.s.mu.Lock()
+	l.s.dialogs[key] = l
+	l.s.mu.Unlock()
+}
+
+// dialogKey identifies a dialog from our side (RFC 3261 §12: Call-ID, local
+// tag, remote tag).
+func dialogKey(callID, local, remote string) string { return callID + "\x00" + local + "\x00" + remote }
+
+// inDialogKey is the key of the dialog an incoming in-dialog request belongs to.
+func inDialogKey(req *sip.Request) string {
+	to, _ := req.To().Params.Get("tag")
+	from, _ := req.From().Params.Get("tag")
+	return dialogKey(req.CallID().Value(), to, from)
+}
+
+func (s *Server) legFor(req *sip.Request) *leg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dialogs[inDialogKey(req)]
+}
+
+// byeTimeout bounds how long we wait for a BYE's answer.
+const byeTimeout = 10 * time.Second
+
+// partyFrom is the caller ID of a SIP request: the From display name and user.
+func partyFrom(req *sip.Request) core.Party {
+	f := req.From()
+	return core.Party{Number: f.Address.User, Name: f.DisplayName}
+}
+
+// refusal maps a core indication to the final response for an inbound
+// INVITE (RFC 3261 §21.4, §21.6).
+func refusal(ind core.Indication, code int) (int, string) {
+	switch {
+	case ind == core.Busy:
+		return sip.StatusBusyHere, "Busy Here"
+	case code == sip.StatusNotFound:
+		return sip.StatusNotFound, "Not Found"
+	case code != 0:
+		return code, reasonFor(code)
+	}
+	return sip.StatusTemporarilyUnavailable, "Temporarily Unavailable"
+}
+
+func reasonFor(code int) string {
+	switch code {
+	case sip.StatusTemporarilyUnavailable:
+		return "Temporarily Unavailable"
+	case sip.StatusBusyHere:
+		return "Busy Here"
+	case 603:
+		return "Decline"
+	case sip.StatusRequestTerminated:
+		return "Request Terminated"
+	case sip.StatusServiceUnavailable:
+		return "Service Unavailable"
+	}
+	return "Status " + strconv.Itoa(code)
+}
+
+// runContext returns a context that ends with the server.
+func (s *Server) runContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// Channel makes the leg for a new call to SIP user ext (a directory.Endpoint).
+func (s *Server) Channel(ext string) (core.Channel, error) { return s.newLeg(ext), nil }

@@ -1,0 +1,238 @@
+package sip
+
+import (
+	"context"
+	"errors"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/hookswitch/hookswitch/pbx/core"
+	"github.com/hookswitch/hookswitch/pbx/sip/registrar"
+)
+
+// branch is one INVITE of a forked outbound call: one registered device.
+type branch struct {
+	dlg    *sipgo.DialogClientSession
+	cancel context.CancelFunc
+}
+
+type branchResult struct {
+	i   int
+	err error
+}
+
+// runOutbound rings every registered device of the user; the first to
+// answer gets the call and the others are cancelled (RFC 3261 §16.7 step
+// 10, done here by the B2BUA).
+func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Binding) {
+	s := l.s
+	m, err := s.o.Media()
+	var offer []byte
+	if err == nil {
+		offer, err = m.Offer()
+		if err != nil {
+			_ = m.Close()
+		}
+	}
+	if err != nil {
+		l.log.Error("sip: media", "err", err)
+		l.reject(c, core.Congestion)
+		return
+	}
+	ctx, stop := s.runContext()
+	defer stop()
+
+	results := make(chan branchResult, len(contacts))
+	ringing := make(chan struct{}, len(contacts)*4)
+	branches := make([]*branch, len(contacts))
+	pending := 0
+	for i, b := range contacts {
+		bctx, cancel := context.WithCancel(ctx)
+		req := l.inviteTo(b, from, offer)
+		dlg, err := s.dua.WriteInvite(bctx, req)
+		if err != nil {
+			cancel()
+			l.log.Info("sip: invite", "contact", b.Contact.String(), "err", err)
+			continue
+		}
+		branches[i] = &branch{dlg: dlg, cancel: cancel}
+		pending++
+		go func() {
+			err := dlg.WaitAnswer(bctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+				if r.StatusCode == sip.StatusRinging || r.StatusCode == sip.StatusSessionInProgress {
+					select {
+					case ringing <- struct{}{}:
+					default:
+					}
+				}
+				return nil
+			}})
+			results <- branchResult{i, err}
+		}()
+	}
+	if pending == 0 {
+		_ = m.Close()
+		l.reject(c, core.Congestion)
+		return
+	}
+
+	winner := -1
+	busy, rang, cancelled := false, false, false
+	for pending > 0 && winner < 0 {
+		select {
+		case <-ringing:
+			if !rang {
+				rang = true
+				l.post(func() {
+					if l.call == c {
+						c.Ringing(l)
+					}
+				})
+			}
+		case r := <-results:
+			pending--
+			if r.err == nil && !cancelled {
+				winner = r.i
+				continue
+			}
+			var de *sipgo.ErrDialogResponse
+			if errors.As(r.err, &de) {
+				switch de.Res.StatusCode {
+				case sip.StatusBusyHere, 600, 603:
+					busy = true
+				}
+			}
+			if r.err == nil { // answered after we gave up
+				l.drop(branches[r.i].dlg)
+			}
+		case cm := <-l.cmds:
+			if cm.kind == cmdHangup && !cancelled {
+				cancelled = true
+				for _, b := range branches {
+					if b != nil {
+						b.cancel()
+					}
+				}
+			}
+		}
+	}
+	if winner < 0 {
+		_ = m.Close()
+		if !cancelled {
+			ind := core.Congestion
+			if busy {
+				ind = core.Busy
+			}
+			l.reject(c, ind)
+		}
+		return
+	}
+
+	// The first answer wins: cancel the other devices, and hang up any that
+	// answered at the same moment.
+	for i, b := range branches {
+		if b != nil && i != winner {
+			b.cancel()
+		}
+	}
+	go func() {
+		for ; pending > 0; pending-- {
+			if r := <-results; r.err == nil {
+				l.drop(branches[r.i].dlg)
+			}
+		}
+	}()
+	dlg := branches[winner].dlg
+	if err := dlg.Ack(ctx); err != nil {
+		l.log.Info("sip: ack", "err", err)
+	}
+	if body, _ := sdpBody(dlg.InviteResponse); len(body) > 0 {
+		if err := m.Accept(body); err != nil {
+			l.log.Info("sip: answer not acceptable", "err", err)
+		}
+	}
+	from_, _ := dlg.InviteRequest.From().Params.Get("tag")
+	to, _ := dlg.InviteResponse.To().Params.Get("tag")
+	l.mu.Lock()
+	l.uac, l.sdp = dlg, m
+	l.mu.Unlock()
+	l.register(dialogKey(dlg.InviteRequest.CallID().Value(), from_, to))
+	l.log.Info("sip: answered", "contact", contacts[winner].Contact.String())
+	l.post(func() {
+		l.media = m
+		if l.call == c {
+			c.Answer(l)
+		}
+	})
+	l.established()
+}
+
+// inviteTo builds the INVITE for one registered device, with the caller's
+// name and number in From (what the phone shows as caller ID).
+func (l *leg) inviteTo(b registrar.Binding, from core.Party, offer []byte) *sip.Request {
+	s := l.s
+	req := sip.NewRequest(sip.INVITE, *b.Contact.Clone())
+	req.SetDestination(b.Source) // where the REGISTER came from: through the phone's NAT
+	req.SetTransport(b.Transport)
+	f := &sip.FromHeader{DisplayName: quoteSafe(from.Name), Address: sip.Uri{Scheme: "sip", User: userSafe(from.Number), Host: s.host}}
+	f.Params = sip.NewParams()
+	f.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(f)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: l.user, Host: s.host}})
+	req.AppendHeader(sip.HeaderClone(&s.contact))
+	req.AppendHeader(sip.NewHeader("Allow", allowed))
+	req.AppendHeader(sip.NewHeader("Supported", "timer"))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offer)
+	return req
+}
+
+// drop hangs up a device that answered too late.
+func (l *leg) drop(dlg *sipgo.DialogClientSession) {
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	_ = dlg.Ack(ctx)
+	_ = dlg.Bye(ctx)
+}
+
+// reject refuses the offered call in the engine goroutine.
+func (l *leg) reject(c *core.Call, ind core.Indication) {
+	l.post(func() {
+		if l.call == c {
+			l.call = nil
+			c.Reject(l, ind)
+		}
+	})
+}
+
+// quoteSafe makes a display name safe inside a quoted string (RFC 3261 §25.1
+// quoted-string): no CR, LF, quotes or backslashes from a caller's name.
+func quoteSafe(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\r', '\n', '"', '\\':
+		default:
+			if c >= 0x20 {
+				out = append(out, c)
+			}
+		}
+	}
+	return string(out)
+}
+
+// userSafe keeps the characters a caller number may carry in a SIP URI user part.
+func userSafe(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '+' || c == '*' || c == '#' || c == '-' || c == '.' {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return "anonymous"
+	}
+	return string(out)
+}

@@ -1,0 +1,364 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/hookswitch/hookswitch/pbx/core"
+	"github.com/hookswitch/hookswitch/pbx/sip/auth"
+	"github.com/hookswitch/hookswitch/pbx/sip/registrar"
+)
+
+// Users is the directory as the SIP side needs it.
+type Users interface {
+	// SIPUser returns a SIP account's password and display name; ok is
+	// false for an unknown extension or one without a password.
+	SIPUser(ext string) (password, name string, ok bool)
+}
+
+// Opts configures a Server.
+type Opts struct {
+	Listen    string // host:port for UDP and TCP
+	UserAgent string // User-Agent and Server header value
+	Realm     string // digest realm; default "hookswitch"
+	Users     Users
+	// Engine places and receives calls; nil refuses calls with 503 (a
+	// registrar-only server, for tests).
+	Engine *core.Engine
+	// Media makes the RTP session of each call leg.
+	Media MediaFactory
+	Guard auth.GuardOpts
+	Reg   registrar.Opts
+	// Qualify is how often registered contacts are sent OPTIONS; 0 never.
+	Qualify time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Server is the SIP side of the PBX: registrar, authentication and the
+// B2BUA legs of calls.
+type Server struct {
+	log  *slog.Logger
+	o    Opts
+	now  func() time.Time
+	host string // advertised in Via and Contact
+	port int
+
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	cli     *sipgo.Client
+	dua     *sipgo.DialogUA
+	parser  *sip.Parser
+	digest  *auth.Digest
+	guard   *auth.Guard
+	reg     *registrar.Registrar
+	contact sip.ContactHeader
+
+	udp  net.PacketConn
+	tcp  net.Listener
+	wg   sync.WaitGroup
+	stop chan struct{}
+
+	mu      sync.Mutex
+	dialogs map[string]*leg // by dialogKey
+	nextLeg uint64
+
+	dropped  atomic.Uint64 // datagrams from banned or disallowed sources
+	rejected atomic.Uint64 // unparseable requests answered 400
+}
+
+// Listen binds UDP and TCP on o.Listen.
+func Listen(log *slog.Logger, o Opts) (*Server, error) {
+	if o.Realm == "" {
+		o.Realm = "hookswitch"
+	}
+	s := &Server{log: log, o: o, now: o.Now, parser: sip.NewParser(), dialogs: map[string]*leg{}, stop: make(chan struct{})}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.digest = auth.New(auth.Opts{Realm: o.Realm})
+	s.guard = auth.NewGuard(o.Guard)
+	s.reg = registrar.New(o.Reg)
+
+	var err error
+	if s.udp, err = net.ListenPacket("udp", o.Listen); err != nil {
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	if s.tcp, err = net.Listen("tcp", s.udp.LocalAddr().String()); err != nil {
+		_ = s.udp.Close()
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	ap := s.udp.LocalAddr().(*net.UDPAddr).AddrPort()
+	s.host, s.port = ap.Addr().Unmap().String(), int(ap.Port())
+	if ap.Addr().IsUnspecified() {
+		s.host = "127.0.0.1"
+	}
+	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(o.UserAgent), sipgo.WithUserAgentHostname(s.host),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.filter)))
+	if err == nil {
+		s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(log))
+	}
+	if err == nil {
+		s.cli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
+			sipgo.WithClientLogger(log))
+	}
+	if err != nil {
+		_ = s.udp.Close()
+		_ = s.tcp.Close()
+		if s.ua != nil {
+			_ = s.ua.Close()
+		}
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.host, Port: s.port}}
+	s.dua = &sipgo.DialogUA{Client: s.cli, ContactHDR: s.contact}
+
+	s.srv.OnOptions(s.guarded(s.options))
+	s.srv.OnRegister(s.guarded(s.register))
+	s.srv.OnInvite(s.guarded(s.invite))
+	s.srv.OnAck(s.ack)
+	s.srv.OnBye(s.guarded(s.bye))
+	s.srv.OnCancel(s.guarded(s.cancel))
+	s.srv.OnInfo(s.guarded(s.info))
+	s.srv.OnUpdate(s.guarded(s.update))
+	s.srv.OnNoRoute(s.guarded(s.noRoute))
+	return s, nil
+}
+
+// Addr is the bound UDP address.
+func (s *Server) Addr() net.Addr { return s.udp.LocalAddr() }
+
+// Registrar is the location service (registered contacts).
+func (s *Server) Registrar() *registrar.Registrar { return s.reg }
+
+// Guard is the address filter and ban list.
+func (s *Server) Guard() *auth.Guard { return s.guard }
+
+// Serve answers requests until Close.
+func (s *Server) Serve() {
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := s.srv.ServeUDP(s.udp); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.log.Error("sip udp", "err", err)
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		if err := s.srv.ServeTCP(s.tcp); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.log.Error("sip tcp", "err", err)
+		}
+	}()
+	if s.o.Qualify > 0 {
+		s.wg.Add(1)
+		go s.qualifyLoop()
+	}
+}
+
+// Close stops listening and waits for the listeners.
+func (s *Server) Close(context.Context) error {
+	close(s.stop)
+	err := errors.Join(s.udp.Close(), s.tcp.Close())
+	s.wg.Wait()
+	return errors.Join(err, s.ua.Close())
+}
+
+// srcAddr is the IP a request came from.
+func srcAddr(req *sip.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+func addrOf(a net.Addr) netip.Addr {
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		return a.AddrPort().Addr().Unmap()
+	case *net.TCPAddr:
+		return a.AddrPort().Addr().Unmap()
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap.Addr().Unmap()
+}
+
+var errBanned = errors.New("sip: source banned or not allowed")
+
+// filter sees every datagram and TCP read before sipgo parses it: banned
+// and disallowed sources are dropped unanswered (a scanner learns nothing),
+// and datagrams that do not parse are answered 400 or 505 here, since
+// sipgo drops them silently.
+func (s *Server) filter(p sip.TransportReadProps, data []byte) ([]byte, error) {
+	if !s.guard.Permitted(addrOf(p.RemoteAddr), s.now()) {
+		s.dropped.Add(1)
+		if p.Transport != "UDP" && p.Transport != "udp" {
+			return nil, errBanned // closes the connection
+		}
+		return nil, nil
+	}
+	if p.Transport == "UDP" || p.Transport == "udp" {
+		if reply := s.malformed(data); reply != nil {
+			s.rejected.Add(1)
+			if _, err := s.udp.WriteTo(reply, p.RemoteAddr); err != nil {
+				s.log.Debug("sip: 400 to malformed request", "err", err)
+			}
+			return nil, nil
+		}
+	}
+	return data, nil
+}
+
+// guarded wraps a handler with the checks every request gets.
+func (s *Server) guarded(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if code, reason := s.validate(req); code != 0 {
+			s.reply(req, tx, code, reason)
+			return
+		}
+		h(req, tx)
+	}
+}
+
+// reply answers a request with a bare status.
+func (s *Server) reply(req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("sip: respond", "code", code, "method", string(req.Method), "err", err)
+	}
+}
+
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
+
+func (s *Server) options(req *sip.Request, tx sip.ServerTransaction) {
+	s.reply(req, tx, sip.StatusOK, "OK",
+		sip.NewHeader("Allow", allowed),
+		sip.NewHeader("Accept", "application/sdp"),
+		sip.NewHeader("Supported", "timer"))
+}
+
+func (s *Server) noRoute(req *sip.Request, tx sip.ServerTransaction) {
+	s.reply(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", allowed))
+}
+
+// authenticate checks a request's digest credentials. When they are not
+// good it answers the request itself — the same 401 whether the user is
+// unknown or the password wrong — counts failures against the source and
+// returns ok false.
+func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction) (user string, ok bool) {
+	now := s.now()
+	src := srcAddr(req)
+	hdr := ""
+	if h := req.GetHeader("Authorization"); h != nil {
+		hdr = h.Value()
+	}
+	user, res := s.digest.Check(auth.Request{Method: string(req.Method), Header: hdr, Src: src}, now,
+		func(u string) (string, bool) {
+			if s.o.Users == nil {
+				return "", false
+			}
+			pw, _, ok := s.o.Users.SIPUser(u)
+			return pw, ok && pw != ""
+		})
+	switch res {
+	case auth.OK:
+		s.guard.Succeed(src)
+		return user, true
+	case auth.Failed:
+		if s.guard.Fail(src, now) {
+			s.log.Warn("sip: source banned after failed authentications", "src", src.String(), "user", user)
+		} else {
+			s.log.Info("sip: authentication failed", "src", src.String(), "user", user, "method", string(req.Method))
+		}
+	}
+	chal, err := s.digest.Challenges(src, now, res == auth.Stale)
+	if err != nil {
+		s.reply(req, tx, sip.StatusInternalServerError, "Server Error")
+		return "", false
+	}
+	hdrs := make([]sip.Header, len(chal))
+	for i, c := range chal {
+		hdrs[i] = sip.NewHeader("WWW-Authenticate", c)
+	}
+	s.reply(req, tx, sip.StatusUnauthorized, "Unauthorized", hdrs...)
+	return "", false
+}
+
+func (s *Server) register(req *sip.Request, tx sip.ServerTransaction) {
+	user, ok := s.authenticate(req, tx)
+	if !ok {
+		return
+	}
+	if to := req.To(); to == nil || to.Address.User != user {
+		// RFC 3261 §10.3 step 3: the authenticated user may only change their own bindings.
+		s.reply(req, tx, sip.StatusForbidden, "Forbidden")
+		return
+	}
+	now := s.now()
+	r := s.reg.Update(user, req, now)
+	res := sip.NewResponseFromRequest(req, r.Code, r.Reason, nil)
+	switch r.Code {
+	case sip.StatusOK:
+		for _, b := range r.Bindings {
+			c := sip.ContactHeader{Address: *b.Contact.Clone()}
+			c.Params = sip.NewParams()
+			c.Params.Add("expires", strconv.Itoa(int(b.Expires.Sub(now).Round(time.Second)/time.Second)))
+			res.AppendHeader(&c)
+		}
+		res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(time.RFC1123)))
+		s.log.Info("sip: registered", "user", user, "src", req.Source(), "contacts", len(r.Bindings))
+	case sip.StatusIntervalToBrief:
+		res.AppendHeader(sip.NewHeader("Min-Expires", strconv.Itoa(r.MinExpires)))
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("sip: register respond", "err", err)
+	}
+}
+
+// qualifyLoop sends OPTIONS to every registered contact each Qualify interval.
+func (s *Server) qualifyLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.o.Qualify)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			for _, b := range s.reg.All(s.now()) {
+				s.qualify(b)
+			}
+		}
+	}
+}
+
+// qualify pings one binding with OPTIONS and records whether it answered.
+func (s *Server) qualify(b registrar.Binding) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req := sip.NewRequest(sip.OPTIONS, *b.Contact.Clone())
+	req.SetDestination(b.Source)
+	req.SetTransport(b.Transport)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.User, Host: s.host}})
+	start := s.now()
+	res, err := s.cli.Do(ctx, req)
+	ok := err == nil && res.StatusCode < 500 && res.StatusCode != sip.StatusRequestTimeout
+	s.reg.Qualified(b.User, &b.Contact, ok, s.now().Sub(start), s.now())
+	if !ok {
+		s.log.Info("sip: contact not answering", "user", b.User, "contact", b.Contact.String(), "err", err)
+	}
+}
