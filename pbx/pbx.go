@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
@@ -14,6 +16,8 @@ import (
 	"github.com/hookswitch/hookswitch/pbx/dialplan"
 	"github.com/hookswitch/hookswitch/pbx/directory"
 	"github.com/hookswitch/hookswitch/pbx/fxs"
+	"github.com/hookswitch/hookswitch/pbx/sip"
+	"github.com/hookswitch/hookswitch/pbx/sip/auth"
 )
 
 // PBX is a running exchange.
@@ -68,6 +72,41 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 	eng := core.New(log, bank, plan, dir)
 	bank.Attach(eng)
 	return &PBX{Config: cfg, Engine: eng, Ports: bank, Dir: dir, log: log}, nil
+}
+
+// ListenSIP starts the SIP side on cfg.sip — registrar, authentication and
+// call legs — and makes every SIP account reachable through it. now is the
+// clock for registrations, bans and RTP.
+func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, error) {
+	c := p.Config.SIP
+	nets, err := c.AllowedNetworks()
+	if err != nil {
+		return nil, fmt.Errorf("pbx: sip.allow: %w", err)
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("pbx: sip.listen: %w", err)
+	}
+	rtpAddr, err := netip.ParseAddr(host)
+	if err != nil || rtpAddr.IsUnspecified() {
+		rtpAddr = netip.MustParseAddr("127.0.0.1")
+	}
+	srv, err := sip.Listen(p.log.With("part", "sip"), sip.Opts{
+		Listen: c.Listen, UserAgent: userAgent, Realm: c.Realm, Users: p.Dir, Engine: p.Engine,
+		Media:   sip.NewRTPMedia(sip.RTPOpts{Addr: rtpAddr, Now: now, Log: p.log.With("part", "rtp")}),
+		Guard:   auth.GuardOpts{Allow: nets, BanAfter: max(c.BanAfter, 0), BanFor: time.Duration(c.BanFor)},
+		Qualify: time.Duration(c.Qualify), Now: now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range p.Dir.SIPUsers() {
+		if u.Port == 0 {
+			p.Dir.BindEndpoint(u.Ext, srv.Channel)
+		}
+	}
+	srv.Serve()
+	return srv, nil
 }
 
 // Run runs the engine until ctx ends.

@@ -21,7 +21,6 @@ import (
 	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/api"
 	"github.com/hookswitch/hookswitch/pbx/config"
-	"github.com/hookswitch/hookswitch/pbx/sip"
 )
 
 // version is stamped by the build: -ldflags "-X main.version=…".
@@ -84,11 +83,10 @@ func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	sipSrv, err := sip.Listen(log.With("part", "sip"), cfg.SIP.Listen, "hookswitch/"+version)
+	sipSrv, err := p.ListenSIP("hookswitch/"+version, time.Now)
 	if err != nil {
 		return err
 	}
-	sipSrv.Serve()
 
 	mux := http.NewServeMux()
 	api.Register(mux, p, version, time.Now())
