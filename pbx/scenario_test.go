@@ -3,11 +3,11 @@ package pbx_test
 import (
 	"fmt"
 	"log/slog"
-	"math"
 	"testing"
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal/sim"
+	"github.com/hookswitch/hookswitch/hal/sim/measure"
 	"github.com/hookswitch/hookswitch/hal/sim/phone"
 	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/config"
@@ -63,6 +63,16 @@ func (r *rig) until(max time.Duration, what string, cond func() bool) {
 	}
 }
 
+// connect has port a call port b (extension 99+b in the default configuration), and b answer.
+func (r *rig) connect(a, b int) {
+	r.t.Helper()
+	r.lift(a, "dialtone")
+	dial(r.t, r.phone[a], fmt.Sprint(99+b), "dtmf")
+	r.until(5*time.Second, fmt.Sprintf("port %d rings", b), func() bool { return r.phone[b].Status().Ringing })
+	r.phone[b].OffHook()
+	r.run(time.Second)
+}
+
 func (r *rig) heard(n int) string { return r.phone[n].Status().Heard }
 
 func (r *rig) waitIdle(n int) {
@@ -85,30 +95,10 @@ func (r *rig) lift(n int, want string) {
 	}
 }
 
-// tonePower returns the power of a frequency in samples relative to their
-// total power (1 = a pure tone).
-func tonePower(s []int16, hz float64) float64 {
-	w := 2 * math.Pi * hz / 8000
-	var re, im, total float64
-	for i, v := range s {
-		x := float64(v)
-		re += x * math.Cos(w*float64(i))
-		im += x * math.Sin(w*float64(i))
-		total += x * x
-	}
-	if total == 0 {
-		return 0
-	}
-	return 2 * (re*re + im*im) / (float64(len(s)) * total)
-}
+func tonePower(s []int16, hz float64) float64 { return measure.TonePower(s, hz) }
 
 func sine(hz float64, d time.Duration, amp float64) []int16 {
-	n := int(d.Seconds() * 8000)
-	s := make([]int16, n)
-	for i := range s {
-		s[i] = int16(amp * math.Sin(2*math.Pi*hz*float64(i)/8000))
-	}
-	return s
+	return measure.Sine(hz, int(d.Seconds()*8000), amp)
 }
 
 func dial(t *testing.T, p *phone.Phone, digits, method string) {
@@ -209,11 +199,7 @@ func TestCallBetweenAnalogPhones(t *testing.T) {
 
 func TestCalledPartyHangsUp(t *testing.T) {
 	r := newRig(t, "us")
-	r.lift(1, "dialtone")
-	dial(t, r.phone[1], "101", "dtmf")
-	r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
-	r.phone[2].OffHook()
-	r.run(time.Second)
+	r.connect(1, 2)
 	r.phone[2].OnHook()
 	r.until(3*time.Second, "port 1 hears busy", func() bool { return r.heard(1) == "busy" })
 	r.phone[1].OnHook()
@@ -227,11 +213,7 @@ func TestBusyAndCongestion(t *testing.T) {
 	for _, country := range []string{"us", "uk", "de"} {
 		t.Run(country, func(t *testing.T) {
 			r := newRig(t, country)
-			r.lift(1, "dialtone")
-			dial(t, r.phone[1], "101", "dtmf")
-			r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
-			r.phone[2].OffHook()
-			r.run(time.Second)
+			r.connect(1, 2)
 
 			// Port 3 calls extension 100, already in a call: call waiting.
 			r.lift(3, "dialtone")
@@ -345,11 +327,7 @@ func TestCallWaiting(t *testing.T) {
 	for _, country := range []string{"us", "uk"} {
 		t.Run(country, func(t *testing.T) {
 			r := newRig(t, country)
-			r.lift(1, "dialtone")
-			dial(t, r.phone[1], "101", "dtmf")
-			r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
-			r.phone[2].OffHook()
-			r.run(time.Second)
+			r.connect(1, 2)
 
 			r.lift(3, "dialtone")
 			dial(t, r.phone[3], "101", "dtmf")
@@ -398,11 +376,7 @@ func TestCallWaiting(t *testing.T) {
 func TestNoCallWaiting(t *testing.T) {
 	off := false
 	r := newRig(t, "us", func(c *config.Config) { c.Users[1].CallWaiting = &off })
-	r.lift(1, "dialtone")
-	dial(t, r.phone[1], "101", "dtmf")
-	r.until(5*time.Second, "port 2 rings", func() bool { return r.phone[2].Status().Ringing })
-	r.phone[2].OffHook()
-	r.run(time.Second)
+	r.connect(1, 2)
 	r.lift(3, "dialtone")
 	dial(t, r.phone[3], "101", "dtmf")
 	r.until(5*time.Second, "port 3 hears busy", func() bool { return r.heard(3) == "busy" })

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookswitch/hookswitch/hal/sim/measure"
+	"github.com/hookswitch/hookswitch/hal/sim/simapi"
 	"github.com/hookswitch/hookswitch/hal/sim/wav"
 )
 
@@ -174,22 +175,9 @@ func (d *daemon) req(method, path string, body any, out any) {
 	}
 }
 
-type simPort struct {
-	Port     int    `json:"port"`
-	Hook     string `json:"hook"`
-	Ringing  bool   `json:"ringing"`
-	Lamp     bool   `json:"lamp"`
-	Heard    string `json:"heard"`
-	CallerID *struct {
-		Number string `json:"number"`
-		Name   string `json:"name"`
-		Time   string `json:"time"`
-	} `json:"callerid"`
-}
-
-func (d *daemon) port(n int) simPort {
+func (d *daemon) port(n int) simapi.Port {
 	var out struct {
-		Ports []simPort `json:"ports"`
+		Ports []simapi.Port `json:"ports"`
 	}
 	d.req("GET", "/api/v1/sim/ports", nil, &out)
 	return out.Ports[n-1]
@@ -210,28 +198,9 @@ func (d *daemon) until(max time.Duration, what string, cond func() bool) {
 func (d *daemon) heard(n int) string { return d.port(n).Heard }
 
 func wavTone(hz float64, secs float64) []byte {
-	s := make([]int16, int(secs*8000))
-	for i := range s {
-		s[i] = int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/8000))
-	}
 	var b bytes.Buffer
-	_ = wav.Encode(&b, s)
+	_ = wav.Encode(&b, measure.Sine(hz, int(secs*8000), 8000))
 	return b.Bytes()
-}
-
-func relPower(s []int16, hz float64) float64 {
-	w := 2 * math.Pi * hz / 8000
-	var re, im, total float64
-	for i, v := range s {
-		x := float64(v)
-		re += x * math.Cos(w*float64(i))
-		im += x * math.Sin(w*float64(i))
-		total += x * x
-	}
-	if total == 0 {
-		return 0
-	}
-	return 2 * (re*re + im*im) / (float64(len(s)) * total)
 }
 
 // heardTone checks the last second port n heard is mostly hz.
@@ -243,7 +212,7 @@ func (d *daemon) heardTone(n int, hz float64) {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	if p := relPower(s, hz); p < 0.8 {
+	if p := measure.TonePower(s, hz); p < 0.8 {
 		d.t.Errorf("port %d: %v Hz has relative power %.2f in what it heard", n, hz, p)
 	}
 }

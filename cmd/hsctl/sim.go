@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"text/tabwriter"
+
+	"github.com/hookswitch/hookswitch/hal/sim/simapi"
 )
 
 const simUsage = `usage: hsctl sim COMMAND
@@ -16,19 +18,6 @@ const simUsage = `usage: hsctl sim COMMAND
   play N FILE.wav                   play an 8 kHz 16-bit mono WAV into the mouthpiece
   audio N [--seconds S] [-o FILE]   save what the earpiece heard in the last S seconds (default 5) as WAV
   tones N                           call-progress tones heard, with times`
-
-type simPort struct {
-	Port     int    `json:"port"`
-	Hook     string `json:"hook"`
-	Ringing  bool   `json:"ringing"`
-	Lamp     bool   `json:"lamp"`
-	Heard    string `json:"heard"`
-	CallerID *struct {
-		Number string `json:"number"`
-		Name   string `json:"name"`
-		Time   string `json:"time"`
-	} `json:"callerid"`
-}
 
 func runSim(args []string) error {
 	if len(args) == 0 || args[0] == "help" {
@@ -52,7 +41,7 @@ func runSim(args []string) error {
 			return err
 		}
 		var out struct {
-			Ports []simPort `json:"ports"`
+			Ports []simapi.Port `json:"ports"`
 		}
 		if err := callJSON("GET", "/api/v1/sim/ports", nil, &out); err != nil {
 			return err
@@ -86,7 +75,7 @@ func runSim(args []string) error {
 			}
 			req["ms"] = ms
 		}
-		var out simPort
+		var out simapi.Port
 		return callJSON("POST", "/api/v1/sim/ports/"+n+"/hook", req, &out)
 	case "dial":
 		n, err := port()
