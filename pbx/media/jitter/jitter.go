@@ -161,7 +161,9 @@ func (b *Buffer) Push(ts uint32, arrival uint32, pcm []int16) Result {
 	res := Stored
 	switch {
 	case m+int32(n) <= 0: // every sample is due already
-		if -m > b.maxD+int32(b.size) && (b.pending == 0 || b.farOut()) {
+		// Later than any delay we would keep, several times running: the
+		// sender's timestamps went back (or stood still through a pause).
+		if -m > b.maxD && b.farOut() {
 			b.resync(ts)
 			res, m = Resynced, int32(ts-b.play)
 			break

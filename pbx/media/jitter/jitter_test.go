@@ -227,7 +227,9 @@ func TestDuplicateAndLate(t *testing.T) {
 }
 
 func TestTimestampJumpsResync(t *testing.T) {
-	for _, jump := range []uint32{1 << 20, 1<<32 - 1<<20, 5000} {
+	// Forward and back, far and near: 1<<32-4000 is a sender whose clock
+	// stood still for half a second.
+	for _, jump := range []uint32{1 << 20, 1<<32 - 1<<20, 5000, 1<<32 - 4000} {
 		b := New(Opts{})
 		a := stream(100, 20, frame, func(int) int { return 0 })
 		b2 := stream(100+20*frame+jump, 20, frame, func(int) int { return 0 })
