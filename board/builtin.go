@@ -39,5 +39,20 @@ func rpi2xSi3215() Definition {
 
 // definitions is the one table of built-in boards.
 func definitions() []Definition {
-	return []Definition{sim4FXS(), rpi2xSi3215()}
+	return []Definition{sim4FXS(), sim8FXS(), rpi2xSi3215()}
+}
+
+// sim8FXS is the simulated 8-port board: four Si32260 dual-channel chip
+// models in pairs, each pair daisy-chained on one chip select (channel ids
+// 0–3), 16-bit linear audio in slots 0, 2, … 14.
+func sim8FXS() Definition {
+	d := Definition{Name: "sim-8fxs", Kind: "sim", PCM: PCM{Slots: 32, Format: "linear"}}
+	for i := range 4 {
+		d.Chips = append(d.Chips, Chip{
+			Part: "si32260", SPI: "SIM1." + string(rune('0'+i/2)), Chain: i%2 + 1,
+			Reset: "SIM_RESET" + string(rune('0'+i)), IRQ: "SIM_INT" + string(rune('0'+i)),
+			Ports: []Port{{Number: 2*i + 1, Slot: 4 * i}, {Number: 2*i + 2, Slot: 4*i + 2}},
+		})
+	}
+	return d
 }

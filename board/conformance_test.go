@@ -9,7 +9,7 @@ import (
 
 // TestConformance runs the hal conformance suite on every simulated board.
 func TestConformance(t *testing.T) {
-	for _, name := range []string{"sim-4fxs", "sim-ideal-4fxs"} {
+	for _, name := range []string{"sim-4fxs", "sim-8fxs", "sim-ideal-4fxs"} {
 		t.Run(name, func(t *testing.T) {
 			b, err := board.Open(name, board.Options{Country: "us"})
 			if err != nil {

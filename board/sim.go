@@ -12,9 +12,11 @@ import (
 
 	"github.com/hookswitch/hookswitch/drivers/proslic"
 	"github.com/hookswitch/hookswitch/drivers/si321x"
+	"github.com/hookswitch/hookswitch/drivers/si3226x"
 	"github.com/hookswitch/hookswitch/hal"
 	"github.com/hookswitch/hookswitch/hal/sim"
 	si321xsim "github.com/hookswitch/hookswitch/hal/sim/chip/si321x"
+	si3226xsim "github.com/hookswitch/hookswitch/hal/sim/chip/si3226x"
 	"github.com/hookswitch/hookswitch/hal/sim/gpiosim"
 	"github.com/hookswitch/hookswitch/hal/sim/pcm"
 	"github.com/hookswitch/hookswitch/hal/sim/simclock"
@@ -55,7 +57,8 @@ func (b *SimBoard) Port(n int) *slic.Line {
 }
 
 // Model returns the chip model behind port n, for fault injection: a
-// *si321x model (hal/sim/chip/si321x).
+// *si321x.Chip or *si3226x.Chip of hal/sim/chip (both ports of a Si3226x
+// share it).
 func (b *SimBoard) Model(n int) any {
 	if n < 1 || n > len(b.models) {
 		return nil
@@ -111,11 +114,115 @@ func si321xOpts(d *Definition, c Chip, bus sync.Locker) si321x.Opts {
 
 // simChip is one chip of the simulated board while it is being built.
 type simChip struct {
-	def   Chip
-	clk   *simclock.Clock
-	reset *gpiosim.Pin
-	irq   *gpiosim.Pin
-	model *si321xsim.Chip
+	def    Chip
+	family string
+	clk    *simclock.Clock
+	reset  *gpiosim.Pin
+	irq    *gpiosim.Pin
+	dev    spisim.Device
+	onIRQ  func(func(time.Time))
+	m321x  *si321xsim.Chip
+	m3226x *si3226xsim.Chip
+}
+
+// newSimChip builds chip i's model on the board's wires.
+func newSimChip(i int, c Chip, start time.Time, wires []*wire.Wire) (*simChip, sim.PCMChip, error) {
+	sc := &simChip{def: c, family: parts()[strings.ToLower(c.Part)].family, clk: simclock.New(start)}
+	sc.reset = gpiosim.New(c.Reset, 2*i, gpio.High)
+	sc.irq = gpiosim.New(c.IRQ, 2*i+1, gpio.High)
+	switch sc.family {
+	case "si321x":
+		m, err := si321xsim.New(si321xsim.Options{
+			Part: si321xPart(c.Part), Chain: c.Chain - 1, Clock: sc.clk,
+			Wire: wires[c.Ports[0].Number-1], Reset: sc.reset, IRQ: sc.irq,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("chips[%d]: %w", i, err)
+		}
+		sc.m321x, sc.dev, sc.onIRQ = m, m, m.OnIRQ
+		return sc, m, nil
+	case "si3226x":
+		m, err := si3226xsim.New(si3226xsim.Options{
+			FirstChannel: firstChannel(c), Clock: sc.clk,
+			Wires: [2]*wire.Wire{wires[c.Ports[0].Number-1], wires[c.Ports[1].Number-1]},
+			Reset: sc.reset, IRQ: sc.irq,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("chips[%d]: %w", i, err)
+		}
+		sc.m3226x, sc.dev, sc.onIRQ = m, m, m.OnIRQ
+		return sc, m, nil
+	}
+	return nil, nil, fmt.Errorf("chips[%d].part: %s has no chip model", i, c.Part)
+}
+
+// firstChannel is a Si3226x's first channel id on its chip select: two per
+// chip along a daisy chain.
+func firstChannel(c Chip) uint8 {
+	if c.Chain == 0 {
+		return 0
+	}
+	return uint8(2 * (c.Chain - 1))
+}
+
+// lines builds the chip's drivers (found lazily) and line adapters.
+func (sc *simChip) lines(d *Definition, conn spi.Conn, bus sync.Locker, now func() time.Time) []*slic.Line {
+	switch sc.family {
+	case "si321x":
+		opts := si321xOpts(d, sc.def, bus)
+		chip := &deferred{name: sc.def.Part, open: func() (slic.Chip, error) {
+			return si321x.New(conn, sc.reset, sc.irq, sc.clk, &opts)
+		}}
+		l := slic.New(chip, slic.Options{Port: sc.def.Ports[0].Number, Now: now})
+		sc.onIRQ(l.Interrupt)
+		return []*slic.Line{l}
+	default:
+		opts := si3226xOpts(d, sc.def, bus)
+		var mu sync.Mutex
+		var dev *si3226x.Device
+		open := func() (*si3226x.Device, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if dev == nil {
+				dv, err := si3226x.New(conn, sc.reset, [2]gpio.PinIn{sc.irq, sc.irq}, sc.clk, &opts)
+				if err != nil {
+					return nil, err
+				}
+				dev = dv
+			}
+			return dev, nil
+		}
+		var out []*slic.Line
+		for k, p := range sc.def.Ports {
+			chip := &deferred{name: sc.def.Part, open: func() (slic.Chip, error) {
+				dv, err := open()
+				if err != nil {
+					return nil, err
+				}
+				return dv.Channel(k), nil
+			}}
+			out = append(out, slic.New(chip, slic.Options{Port: p.Number, Now: now}))
+		}
+		sc.onIRQ(func(at time.Time) { // one INT pin for both channels
+			for _, l := range out {
+				l.Interrupt(at)
+			}
+		})
+		return out
+	}
+}
+
+// si3226xOpts derives a chip's driver options from the board.
+func si3226xOpts(d *Definition, c Chip, bus sync.Locker) si3226x.Opts {
+	o := si3226x.DefaultOpts()
+	o.FirstChannel = firstChannel(c)
+	o.Bus = bus
+	o.Format = si3226x.PCMFormat(si321xFormat(d.PCM.Format))
+	for k, p := range c.Ports {
+		o.TxStart[k], o.RxStart[k] = uint16(p.Slot*8), uint16(p.Slot*8)
+	}
+	o.Ring = si3226x.Ring{Hz: d.Ring.Hz, On: time.Duration(d.Ring.OnMS) * time.Millisecond, Off: time.Duration(d.Ring.OffMS) * time.Millisecond}
+	return o
 }
 
 func openSim(d *Definition, o Options) (*SimBoard, error) {
@@ -127,36 +234,24 @@ func openSim(d *Definition, o Options) (*SimBoard, error) {
 		b.models = make([]any, n)
 		// Chip models, grouped by chip select (a daisy chain shares one).
 		var chips []*simChip
-		onSelect := map[string][]spisim.Device{}
+		onSelect := map[string]spisim.Chain{}
 		var selects []string
 		for i, c := range d.Chips {
-			if parts()[strings.ToLower(c.Part)].family != "si321x" {
-				return set, fmt.Errorf("chips[%d].part: %s has no chip model yet", i, c.Part)
-			}
-			sc := &simChip{def: c, clk: simclock.New(start)}
-			sc.reset = gpiosim.New(c.Reset, 2*i, gpio.High)
-			sc.irq = gpiosim.New(c.IRQ, 2*i+1, gpio.High)
-			p := c.Ports[0]
-			m, err := si321xsim.New(si321xsim.Options{
-				Part: si321xPart(c.Part), Chain: c.Chain - 1, Clock: sc.clk,
-				Wire: wires[p.Number-1], Reset: sc.reset, IRQ: sc.irq,
-			})
+			sc, pc, err := newSimChip(i, c, start, wires)
 			if err != nil {
-				return set, fmt.Errorf("chips[%d]: %w", i, err)
+				return set, err
 			}
-			sc.model = m
 			chips = append(chips, sc)
-			set.Chips = append(set.Chips, m)
+			set.Chips = append(set.Chips, pc)
 			if _, ok := onSelect[c.SPI]; !ok {
 				selects = append(selects, c.SPI)
 			}
-			onSelect[c.SPI] = append(onSelect[c.SPI], m)
+			onSelect[c.SPI] = append(onSelect[c.SPI], sc.dev)
 		}
 		conns := map[string]spi.Conn{}
 		buses := map[string]*sync.Mutex{}
 		for _, s := range selects {
-			var dev spisim.Device = spisim.Chain(onSelect[s])
-			c, err := spisim.NewPort(s, dev).Connect(si321x.MaxSPIHz, spi.Mode3, 8)
+			c, err := spisim.NewPort(s, onSelect[s]).Connect(si321x.MaxSPIHz, spi.Mode3, 8)
 			if err != nil {
 				return set, err
 			}
@@ -165,7 +260,7 @@ func openSim(d *Definition, o Options) (*SimBoard, error) {
 		}
 		chained := map[string]bool{}
 		for _, sc := range chips {
-			if sc.def.Chain > 0 && !chained[sc.def.SPI] {
+			if sc.family == "si321x" && sc.def.Chain > 0 && !chained[sc.def.SPI] {
 				if err := si321x.EnableDaisyChain(conns[sc.def.SPI]); err != nil {
 					return set, err
 				}
@@ -173,19 +268,18 @@ func openSim(d *Definition, o Options) (*SimBoard, error) {
 			}
 		}
 		for _, sc := range chips {
-			sc := sc
-			p := sc.def.Ports[0]
-			opts := si321xOpts(d, sc.def, buses[sc.def.SPI])
-			chip := &deferred{name: sc.def.Part, open: func() (slic.Chip, error) {
-				return si321x.New(conns[sc.def.SPI], sc.reset, sc.irq, sc.clk, &opts)
-			}}
-			line := slic.New(chip, slic.Options{Port: p.Number, Now: now})
-			sc.model.OnIRQ(line.Interrupt)
-			_ = line.Start(start) // a failing chip leaves its port out of service; the others work
-			set.Lines[p.Number-1] = line
-			set.Slots[p.Number-1] = sim.Slot{Tx: p.Slot, Rx: p.Slot, Format: pcmFormat(d.PCM.Format)}
-			b.ports[p.Number-1] = line
-			b.models[p.Number-1] = sc.model
+			for k, line := range sc.lines(d, conns[sc.def.SPI], buses[sc.def.SPI], now) {
+				p := sc.def.Ports[k]
+				_ = line.Start(start) // a failing chip leaves its port out of service; the others work
+				set.Lines[p.Number-1] = line
+				set.Slots[p.Number-1] = sim.Slot{Tx: p.Slot, Rx: p.Slot, Format: pcmFormat(d.PCM.Format)}
+				b.ports[p.Number-1] = line
+				if sc.m321x != nil {
+					b.models[p.Number-1] = sc.m321x
+				} else {
+					b.models[p.Number-1] = sc.m3226x
+				}
+			}
 		}
 		set.Service = func(now time.Time) {
 			for _, l := range b.ports {

@@ -216,7 +216,7 @@ func (l *Line) SetFeed(f hal.Feed) error {
 		return fmt.Errorf("slic: port %d: %w", l.o.Port, err)
 	}
 	if l.chip.IRQAsserted() && l.irq == irqOK {
-		l.service(l.o.Now())
+		l.service(l.o.Now(), false)
 	} else if !senses(prev) && senses(f) {
 		l.checkHook(l.o.Now())
 	}
@@ -231,7 +231,7 @@ func (l *Line) Interrupt(at time.Time) {
 		_, _ = l.chip.Interrupts() // release the pin; the retry decides
 		return
 	}
-	l.service(at)
+	l.service(at, false)
 }
 
 // Poll is the periodic service, once per frame: interrupts the pin shows but
@@ -249,15 +249,17 @@ func (l *Line) Poll(now time.Time) {
 	switch l.irq {
 	case irqOK:
 		if l.chip.IRQAsserted() {
-			l.service(now)
+			l.service(now, true)
+		} else {
+			l.unclaimed = 0
 		}
 	case irqStuck:
 		if !l.chip.IRQAsserted() {
 			l.irq, l.unclaimed = irqOK, 0
 		}
-		l.service(now)
+		l.service(now, true)
 	case irqPolling:
-		l.service(now)
+		l.service(now, true)
 	}
 	if l.state == InService && !now.Before(l.auditAt) {
 		l.auditAt = now.Add(l.o.Audit)
@@ -265,8 +267,15 @@ func (l *Line) Poll(now time.Time) {
 	}
 }
 
-// service reads and clears the chip's interrupts and acts on them.
-func (l *Line) service(at time.Time) {
+// stuckPolls is how many consecutive frames the pin must stay asserted with
+// nothing pending for this line before it counts as stuck. More than one,
+// because a pin shared by two channels may be the other channel's.
+const stuckPolls = 3
+
+// service reads and clears the chip's interrupts and acts on them. poll says
+// the periodic service called it, where a pin asserted for nothing counts
+// towards a stuck line.
+func (l *Line) service(at time.Time, poll bool) {
 	for round := 0; round < serviceRounds && l.state == InService; round++ {
 		irq, err := l.chip.Interrupts()
 		if err != nil {
@@ -274,8 +283,8 @@ func (l *Line) service(at time.Time) {
 			return
 		}
 		if !irq.Any() {
-			if l.irq == irqOK && round == 0 && l.chip.IRQAsserted() {
-				if l.unclaimed++; l.unclaimed >= 2 {
+			if poll && l.irq == irqOK && round == 0 && l.chip.IRQAsserted() {
+				if l.unclaimed++; l.unclaimed >= stuckPolls {
 					l.irq = irqStuck // a stuck line can no longer signal: poll
 				}
 			}
