@@ -173,7 +173,7 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 func (l *leg) inviteTo(b registrar.Binding, from core.Party, offer []byte) *sip.Request {
 	s := l.s
 	req := sip.NewRequest(sip.INVITE, *b.Contact.Clone())
-	req.SetDestination(b.Source) // where the REGISTER came from: through the phone's NAT
+	req.SetDestination(b.Destination())
 	req.SetTransport(b.Transport)
 	f := &sip.FromHeader{DisplayName: quoteSafe(from.Name), Address: sip.Uri{Scheme: "sip", User: userSafe(from.Number), Host: s.host}}
 	f.Params = sip.NewParams()

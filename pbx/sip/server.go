@@ -122,7 +122,7 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.host, Port: s.port}}
-	s.dua = &sipgo.DialogUA{Client: s.cli, ContactHDR: s.contact}
+	s.dua = &sipgo.DialogUA{Client: s.cli, ContactHDR: s.contact, RewriteContact: true}
 
 	s.srv.OnOptions(s.guarded(s.options))
 	s.srv.OnRegister(s.guarded(s.register))
@@ -351,7 +351,7 @@ func (s *Server) qualify(b registrar.Binding) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req := sip.NewRequest(sip.OPTIONS, *b.Contact.Clone())
-	req.SetDestination(b.Source)
+	req.SetDestination(b.Destination())
 	req.SetTransport(b.Transport)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.User, Host: s.host}})
 	start := s.now()

@@ -1,6 +1,7 @@
 package registrar
 
 import (
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +30,22 @@ type Binding struct {
 	Reachable bool
 	RTT       time.Duration
 	Qualified time.Time
+}
+
+// Destination is where requests to the binding go (host:port). Over UDP it
+// is the contact's own address when the contact names the host the REGISTER
+// came from (no NAT between us, whatever port the phone sends from), and
+// otherwise the source: the phone's NAT mapping, as RFC 3581 §4 routes
+// responses, kept for the binding's life. Over TCP it is the connection.
+func (b *Binding) Destination() string {
+	if b.Transport != "udp" {
+		return b.Source
+	}
+	host, _, err := net.SplitHostPort(b.Source)
+	if err != nil || b.Contact.Host != host || b.Contact.Port == 0 {
+		return b.Source
+	}
+	return net.JoinHostPort(host, strconv.Itoa(b.Contact.Port))
 }
 
 // Opts bounds registration intervals.

@@ -105,3 +105,23 @@ func TestMaxContacts(t *testing.T) {
 		}
 	}
 }
+
+func TestDestination(t *testing.T) {
+	for _, tc := range []struct {
+		contact, source, transport, want string
+	}{
+		{"sip:200@192.0.2.5:5062", "192.0.2.5:40000", "udp", "192.0.2.5:5062"},       // same host: the contact
+		{"sip:200@10.0.0.5:5062", "198.51.100.9:40000", "udp", "198.51.100.9:40000"}, // NAT: the source
+		{"sip:200@192.0.2.5", "192.0.2.5:40000", "udp", "192.0.2.5:40000"},           // no port: the source
+		{"sip:200@192.0.2.5:5062", "192.0.2.5:40000", "tcp", "192.0.2.5:40000"},      // the connection
+	} {
+		var u sip.Uri
+		if err := sip.ParseUri(tc.contact, &u); err != nil {
+			t.Fatal(err)
+		}
+		b := Binding{Contact: u, Source: tc.source, Transport: tc.transport}
+		if got := b.Destination(); got != tc.want {
+			t.Errorf("%s from %s/%s: %s, want %s", tc.contact, tc.source, tc.transport, got, tc.want)
+		}
+	}
+}
