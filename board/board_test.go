@@ -1,7 +1,10 @@
 package board_test
 
 import (
+	"fmt"
+
 	"errors"
+	"github.com/hookswitch/hookswitch/hal/haltest"
 	"math"
 	"strings"
 	"testing"
@@ -215,4 +218,33 @@ func power(s []int16, hz float64) float64 {
 		return 0
 	}
 	return 2 * (re*re + im*im) / (float64(len(s)) * total)
+}
+
+// TestHardwareBoardWithoutHardware: on a machine without the SPI port the
+// reference board fails with an error naming the field, and no goroutine or
+// device is left behind.
+func TestHardwareBoardWithoutHardware(t *testing.T) {
+	_, err := board.Open("rpi-2xsi3215", board.Options{})
+	if err == nil {
+		t.Skip("this machine has the reference board's SPI port")
+	}
+	if !strings.Contains(err.Error(), "chips[0].spi") && !strings.Contains(err.Error(), "periph host") && !strings.Contains(err.Error(), "linux") {
+		t.Errorf("error %q names no field", err)
+	}
+}
+
+func TestBoardFiles(t *testing.T) {
+	d, err := board.Load("testdata/rpi-2xsi3215.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin, _ := board.Lookup("rpi-2xsi3215")
+	if fmt.Sprint(*d) != fmt.Sprint(*builtin) {
+		t.Errorf("board file differs from the built-in:\n%+v\n%+v", *d, *builtin)
+	}
+	b, err := board.Open("testdata/sim-2xsi32260-chain.yaml", board.Options{Country: "us"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	haltest.TestBoard(t, b, haltest.Phones{Board: b.(board.Simulated)})
 }

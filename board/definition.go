@@ -245,3 +245,5 @@ func Parse(b []byte, name string) (*Definition, error) {
 	}
 	return &d, nil
 }
+
+func lower(s string) string { return strings.ToLower(s) }

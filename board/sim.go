@@ -165,51 +165,16 @@ func firstChannel(c Chip) uint8 {
 	return uint8(2 * (c.Chain - 1))
 }
 
-// lines builds the chip's drivers (found lazily) and line adapters.
+// lines builds the chip's drivers and line adapters; the model's interrupt
+// reaches every line of the chip.
 func (sc *simChip) lines(d *Definition, conn spi.Conn, bus sync.Locker, now func() time.Time) []*slic.Line {
-	switch sc.family {
-	case "si321x":
-		opts := si321xOpts(d, sc.def, bus)
-		chip := &deferred{name: sc.def.Part, open: func() (slic.Chip, error) {
-			return si321x.New(conn, sc.reset, sc.irq, sc.clk, &opts)
-		}}
-		l := slic.New(chip, slic.Options{Port: sc.def.Ports[0].Number, Now: now})
-		sc.onIRQ(l.Interrupt)
-		return []*slic.Line{l}
-	default:
-		opts := si3226xOpts(d, sc.def, bus)
-		var mu sync.Mutex
-		var dev *si3226x.Device
-		open := func() (*si3226x.Device, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if dev == nil {
-				dv, err := si3226x.New(conn, sc.reset, [2]gpio.PinIn{sc.irq, sc.irq}, sc.clk, &opts)
-				if err != nil {
-					return nil, err
-				}
-				dev = dv
-			}
-			return dev, nil
+	out := buildLines(d, sc.def, conn, bus, sc.reset, sc.irq, sc.clk, now)
+	sc.onIRQ(func(at time.Time) {
+		for _, l := range out {
+			l.Interrupt(at)
 		}
-		var out []*slic.Line
-		for k, p := range sc.def.Ports {
-			chip := &deferred{name: sc.def.Part, open: func() (slic.Chip, error) {
-				dv, err := open()
-				if err != nil {
-					return nil, err
-				}
-				return dv.Channel(k), nil
-			}}
-			out = append(out, slic.New(chip, slic.Options{Port: p.Number, Now: now}))
-		}
-		sc.onIRQ(func(at time.Time) { // one INT pin for both channels
-			for _, l := range out {
-				l.Interrupt(at)
-			}
-		})
-		return out
-	}
+	})
+	return out
 }
 
 // si3226xOpts derives a chip's driver options from the board.

@@ -1,3 +1,5 @@
+//go:build !linux
+
 package board
 
 import (
@@ -7,8 +9,8 @@ import (
 	"github.com/hookswitch/hookswitch/hal"
 )
 
-// errNoHardware is returned where the target's hardware support is not built.
-var errNoHardware = errors.New("board: hardware boards are opened on the target (linux)")
+// errNoHardware: hardware boards need Linux (spidev, GPIO, ALSA).
+var errNoHardware = errors.New("board: hardware boards are opened on linux")
 
 func openHardware(d *Definition, o Options) (hal.Board, error) {
 	return nil, fmt.Errorf("%w: %s", errNoHardware, d.Name)
