@@ -317,3 +317,6 @@ func (b *HWBoard) release() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Definition returns the board's definition.
+func (b *HWBoard) Definition() *Definition { return b.def }
