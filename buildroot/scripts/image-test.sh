@@ -74,7 +74,7 @@ qemu_start() {
 	LOG="$work/$name.log"
 	PORT=$("$work/sipping" -free-port)
 	: > "$LOG"
-	timeout 180 qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 512 \
+	timeout 180 qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 512 \
 		-display none -monitor none -serial "file:$LOG" -no-reboot \
 		-kernel "$KERNEL" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 quiet ip=10.0.2.15::10.0.2.2:255.255.255.0:hookswitch:eth0:off $append" \

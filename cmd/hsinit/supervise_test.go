@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"sync"
@@ -75,12 +77,29 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// requireChildExec skips when the test binary cannot start itself: under
+// user-mode emulation (go test -exec qemu-aarch64-static) without binfmt_misc
+// the kernel cannot run the foreign binary a child would exec.
+func requireChildExec(t *testing.T, exe string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HSINIT_FAKE_DAEMON=crash")
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Skipf("the test binary cannot run itself as a child here (%v): supervisor tests need a native or binfmt_misc run", err)
+	}
+}
+
 func newSupervisor(t *testing.T, mode string, sleep func(context.Context, time.Duration) error) (*Supervisor, *syncBuffer) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	requireChildExec(t, exe)
 	r := NewReaper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
