@@ -24,16 +24,16 @@ func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reinvite(req, tx)
 		return
 	}
-	if s.o.Engine == nil || s.o.Media == nil {
-		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
-		return
-	}
 	if se, ok := sessionExpires(req); ok && se < minSE {
 		s.reply(req, tx, 422, "Session Interval Too Small", sip.NewHeader("Min-SE", strconv.Itoa(minSE)))
 		return
 	}
 	user, ok := s.authenticate(req, tx)
 	if !ok {
+		return
+	}
+	if s.o.Engine == nil || s.o.Media == nil {
+		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
 	// The caller's number is the account that authenticated: a phone cannot

@@ -15,14 +15,22 @@ func (s *Server) malformed(data []byte) []byte {
 	if len(data) < 4 || bytes.HasPrefix(data, []byte("SIP/")) || len(bytes.Trim(data, "\r\n")) == 0 {
 		return nil
 	}
-	if _, err := s.parser.ParseSIP(data); err == nil {
-		return nil
-	}
 	line, rest, _ := bytes.Cut(data, []byte("\n"))
-	code, reason := "400", "Bad Request"
-	if f := strings.Fields(string(line)); len(f) == 3 && strings.HasPrefix(strings.ToUpper(f[2]), "SIP/") &&
-		strings.ToUpper(f[2]) != "SIP/2.0" {
+	code, reason := "", ""
+	f := strings.Fields(string(line))
+	if len(f) == 3 && strings.HasPrefix(strings.ToUpper(f[2]), "SIP/") && strings.ToUpper(f[2]) != "SIP/2.0" {
+		// RFC 3261 §21.5.7; sipgo would parse and drop it.
 		code, reason = "505", "Version Not Supported"
+	} else if _, err := s.parser.ParseSIP(data); err == nil {
+		return nil
+	} else {
+		code, reason = "400", "Bad Request"
+		if len(f) == 3 {
+			if scheme, _, ok := strings.Cut(f[1], ":"); ok && !strings.EqualFold(scheme, "sip") && !strings.EqualFold(scheme, "sips") &&
+				!strings.ContainsAny(scheme, "<>\"") {
+				code, reason = "416", "Unsupported URI Scheme" // §8.2.2.1: a URI sipgo cannot read
+			}
+		}
 	}
 	var b strings.Builder
 	b.WriteString("SIP/2.0 " + code + " " + reason + "\r\n")
@@ -71,16 +79,22 @@ func (s *Server) validate(req *sip.Request) (int, string) {
 			return sip.StatusBadRequest, "Duplicate " + h
 		}
 	}
-	if req.CSeq().MethodName != req.Method {
+	if !strings.EqualFold(string(req.CSeq().MethodName), string(req.Method)) {
 		return sip.StatusBadRequest, "CSeq Method Mismatch"
 	}
-	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 && req.Method != sip.ACK && req.Method != sip.CANCEL {
-		return sip.StatusTooManyHops, "Too Many Hops" // RFC 3261 §16.3 step 3
+	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 && req.Method == sip.INVITE {
+		// The B2BUA forwards an INVITE as a new one: refuse it like a proxy
+		// (RFC 3261 §16.3 step 3). Other requests end here and are answered
+		// (RFC 4475 §3.3.11: an endpoint processes Max-Forwards 0).
+		return sip.StatusTooManyHops, "Too Many Hops"
 	}
 	switch strings.ToLower(req.Recipient.Scheme) {
 	case "sip", "sips", "":
 	default:
 		return 416, "Unsupported URI Scheme" // §8.2.2.1
+	}
+	if req.Recipient.Headers != nil && req.Recipient.Headers.Length() > 0 {
+		return sip.StatusBadRequest, "Headers In Request-URI" // §19.1.1 Table 1
 	}
 	for _, name := range []string{"Require", "Proxy-Require"} {
 		var bad []string
