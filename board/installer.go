@@ -456,3 +456,27 @@ func (x *Installer) Ring(port, cadences int, on, off time.Duration) (RingResult,
 	}
 	return res, nil
 }
+
+// InstallerJSON adapts an Installer to the management API's installer
+// interface (pbx/api.Installer), whose results are plain JSON values.
+type InstallerJSON struct{ X *Installer }
+
+// Probe reports the chips.
+func (j InstallerJSON) Probe() any { return j.X.Probe() }
+
+// Health reports the ports' health.
+func (j InstallerJSON) Health() any { return j.X.Health() }
+
+// Registers dumps a port's registers.
+func (j InstallerJSON) Registers(port int) (any, error) { return j.X.Registers(port) }
+
+// SetRegister writes a register and reads it back.
+func (j InstallerJSON) SetRegister(port int, assign string) (any, error) {
+	return j.X.SetRegister(port, assign)
+}
+
+// Calibrate recalibrates a port.
+func (j InstallerJSON) Calibrate(port int) error { return j.X.Calibrate(port) }
+
+// LineTest tests a port's line.
+func (j InstallerJSON) LineTest(port int) (any, error) { return j.X.LineTest(port) }
