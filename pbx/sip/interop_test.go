@@ -16,6 +16,7 @@ import (
 	"github.com/hookswitch/hookswitch/hal/sim/phone"
 	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/config"
+	"github.com/hookswitch/hookswitch/pbx/dtmf"
 	"github.com/hookswitch/hookswitch/pbx/media/g711"
 	"github.com/hookswitch/hookswitch/pbx/sip"
 )
@@ -316,4 +317,42 @@ func TestAnalogCallsSIPPhone(t *testing.T) {
 	ph.OnHook()
 	x.wait(uas, "SIP phone answered and got BYE")
 	x.until(3*time.Second, "call ended", func() bool { return x.calls() == 0 })
+}
+
+// heardDigits runs a DTMF detector over what an analog phone heard.
+func heardDigits(s []int16) string {
+	det := dtmf.NewDetector()
+	var out []byte
+	var f [160]int16
+	for i := 0; i+160 <= len(s); i += 160 {
+		copy(f[:], s[i:i+160])
+		if ev := det.Process(&f); ev.Kind == dtmf.KeyDown {
+			out = append(out, ev.Digit)
+		}
+	}
+	return string(out)
+}
+
+// TestSIPpDTMFAndHold: digits sent by RFC 4733 and by SIP INFO reach the
+// analog phone as tones it hears; hold and resume are answered with the
+// mirrored direction (RFC 3264 §6.1).
+func TestSIPpDTMFAndHold(t *testing.T) {
+	x := newExchange(t)
+	if err := os.MkdirAll(filepath.Join(x.dir, "pcap"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/usr/share/sip-tester/dtmf_2833_5.pcap", filepath.Join(x.dir, "pcap", "dtmf_2833_5.pcap")); err != nil {
+		t.Fatal(err)
+	}
+	r := x.startSIPp("uac-dtmf-hold.xml", "-key", "user", "200", "-au", "200", "-ap", carolPW, "-s", "100",
+		"-m", "1", x.target())
+	defer x.logsOnFailure("uac-dtmf-hold")
+	ph := x.phone(1)
+	x.until(10*time.Second, "port 1 rings", func() bool { return ph.Status().Ringing })
+	ph.OffHook()
+	x.wait(r, "DTMF, hold and resume")
+	if got := heardDigits(ph.Recording(10 * time.Second)); got != "57" {
+		t.Errorf("the analog phone heard digits %q, want \"57\" (RFC 4733 5, INFO 7)", got)
+	}
+	ph.OnHook()
 }
