@@ -139,7 +139,7 @@ func (b *HWBoard) connect(name string, conns map[string]spi.Conn) (spi.Conn, err
 	}
 	p, err := spireg.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("SPI port %s not found (is SPI enabled, dtparam=spi=on, and /dev/spidev* there?): %w", name, err)
 	}
 	b.spis = append(b.spis, p)
 	c, err := proslic.Connect(p, si321x.MaxSPIHz)

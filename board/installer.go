@@ -457,9 +457,45 @@ func (x *Installer) Ring(port, cadences int, on, off time.Duration) (RingResult,
 	return res, nil
 }
 
+// RingAsync rings port n in the background on a board someone else ticks
+// (the daemon's): cadences of on/off paced by sleep, stopping early when
+// the phone answers (ring trip) or is off-hook.
+func (x *Installer) RingAsync(port, cadences int, on, off time.Duration, sleep func(time.Duration)) error {
+	l, err := x.line(port)
+	if err != nil {
+		return err
+	}
+	if st := l.Status(); st.State != "in-service" || st.Hook != "on" {
+		return fmt.Errorf("board: port %d is %s, hook %s: not ringing it", port, st.State, st.Hook)
+	}
+	go func() {
+		for range cadences {
+			if l.SetFeed(hal.FeedRinging) != nil {
+				return
+			}
+			sleep(on)
+			if l.Feed() != hal.FeedRinging || l.Status().Hook == "off" {
+				return // answered: the ring trip has set the feed
+			}
+			_ = l.SetFeed(hal.FeedForward)
+			sleep(off)
+		}
+	}()
+	return nil
+}
+
 // InstallerJSON adapts an Installer to the management API's installer
 // interface (pbx/api.Installer), whose results are plain JSON values.
-type InstallerJSON struct{ X *Installer }
+// Sleep paces RingAsync (time.Sleep in the daemon).
+type InstallerJSON struct {
+	X     *Installer
+	Sleep func(time.Duration)
+}
+
+// Ring rings a port in the background.
+func (j InstallerJSON) Ring(port, cadences, onMS, offMS int) error {
+	return j.X.RingAsync(port, cadences, time.Duration(onMS)*time.Millisecond, time.Duration(offMS)*time.Millisecond, j.Sleep)
+}
 
 // Probe reports the chips.
 func (j InstallerJSON) Probe() any { return j.X.Probe() }

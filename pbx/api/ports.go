@@ -17,6 +17,7 @@ type Installer interface {
 	SetRegister(port int, assign string) (any, error)
 	Calibrate(port int) error
 	LineTest(port int) (any, error)
+	Ring(port, cadences, onMS, offMS int) error
 }
 
 // RegisterInstaller adds the installer endpoints to mux:
@@ -29,6 +30,7 @@ type Installer interface {
 //	POST /api/v1/ports/{n}/regs         {"set":"REG=VAL"} → {"reg":{space, addr, name, value}} (read back)
 //	POST /api/v1/ports/{n}/calibrate    {}
 //	POST /api/v1/ports/{n}/linetest     {"report":{port, chip, measured, hook, leakage, verdict, findings}}
+//	POST /api/v1/ports/{n}/ring         {"cadences":3,"on_ms":2000,"off_ms":4000} → {} (rings in the background)
 //
 // Calibration and the line test take the port out of use for about a second.
 func RegisterInstaller(mux *http.ServeMux, in Installer) {
@@ -55,13 +57,32 @@ func RegisterInstaller(mux *http.ServeMux, in Installer) {
 	mux.HandleFunc("POST /api/v1/ports/{n}/calibrate", portCall(func(n int, r *http.Request) (string, any, error) {
 		return "", nil, in.Calibrate(n)
 	}))
+	mux.HandleFunc("POST /api/v1/ports/{n}/ring", portCall(func(n int, r *http.Request) (string, any, error) {
+		req := struct {
+			Cadences int `json:"cadences"`
+			OnMS     int `json:"on_ms"`
+			OffMS    int `json:"off_ms"`
+		}{3, 2000, 4000}
+		if r.ContentLength != 0 {
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				return "", nil, errBadRing
+			}
+		}
+		if req.Cadences < 1 || req.Cadences > 20 || req.OnMS < 100 || req.OffMS < 100 {
+			return "", nil, errBadRing
+		}
+		return "", nil, in.Ring(n, req.Cadences, req.OnMS, req.OffMS)
+	}))
 	mux.HandleFunc("POST /api/v1/ports/{n}/linetest", portCall(func(n int, r *http.Request) (string, any, error) {
 		v, err := in.LineTest(n)
 		return "report", v, err
 	}))
 }
 
-var errBadRequest = errors.New(`body must be {"set":"REG=VAL"}`)
+var (
+	errBadRequest = errors.New(`body must be {"set":"REG=VAL"}`)
+	errBadRing    = errors.New(`body must be {"cadences":1..20,"on_ms":≥100,"off_ms":≥100}`)
+)
 
 // portCall parses {n} and answers with {key: value}, or the error.
 func portCall(fn func(n int, r *http.Request) (string, any, error)) http.HandlerFunc {
@@ -73,7 +94,7 @@ func portCall(fn func(n int, r *http.Request) (string, any, error)) http.Handler
 		}
 		key, v, err := fn(n, r)
 		switch {
-		case errors.Is(err, errBadRequest):
+		case errors.Is(err, errBadRequest), errors.Is(err, errBadRing):
 			writeError(w, http.StatusBadRequest, err.Error())
 		case err != nil:
 			writeError(w, http.StatusUnprocessableEntity, err.Error())

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,10 @@ func (f *fakeInstaller) SetRegister(n int, a string) (any, error) {
 }
 func (f *fakeInstaller) Calibrate(int) error       { return nil }
 func (f *fakeInstaller) LineTest(int) (any, error) { return map[string]any{"verdict": "ok"}, nil }
+func (f *fakeInstaller) Ring(n, c, on, off int) error {
+	f.set = fmt.Sprint(n, c, on, off)
+	return nil
+}
 
 func TestInstallerEndpoints(t *testing.T) {
 	f := &fakeInstaller{}
@@ -48,6 +53,7 @@ func TestInstallerEndpoints(t *testing.T) {
 		{"POST", "/api/v1/ports/2/regs", `{}`, 400, "REG=VAL"},
 		{"POST", "/api/v1/ports/2/calibrate", "", 200, "{}"},
 		{"POST", "/api/v1/ports/2/linetest", "", 200, `"verdict":"ok"`},
+		{"POST", "/api/v1/ports/2/ring", `{"cadences":0}`, 400, "cadences"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
 		res, err := http.DefaultClient.Do(req)
@@ -62,5 +68,9 @@ func TestInstallerEndpoints(t *testing.T) {
 	}
 	if f.set != "LINEFEED=5" {
 		t.Errorf("assignment %q", f.set)
+	}
+	res, err := http.Post(srv.URL+"/api/v1/ports/3/ring", "application/json", nil)
+	if err != nil || res.StatusCode != 200 || f.set != "3 3 2000 4000" {
+		t.Errorf("ring with defaults: %v %v %q", res.StatusCode, err, f.set)
 	}
 }
