@@ -19,8 +19,14 @@ type command struct {
 // commands is the one table of subcommands.
 func commands() map[string]command {
 	return map[string]command{
-		"health": {"show the daemon's health", runHealth},
-		"sim":    {"drive the simulated phones (hsctl sim help)", runSim},
+		"health":    {"show the daemon's health", runHealth},
+		"probe":     {"chips found, part and revision (--board NAME|FILE opens a board directly)", runProbe},
+		"ports":     {"state of every port: chip, linefeed, battery, loop current, alarms", runPorts},
+		"ring":      {"ring port N for a few cadences", runRing},
+		"linetest":  {"measure port N's line and say what to do", runLinetest},
+		"regs":      {"dump port N's chip registers, or --set REG=VAL", runRegs},
+		"calibrate": {"recalibrate port N's chip", runCalibrate},
+		"sim":       {"drive the simulated phones (hsctl sim help)", runSim},
 	}
 }
 
