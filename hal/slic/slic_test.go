@@ -24,7 +24,7 @@ var t0 = time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 
 // rig is one port: chip model, driver, line, stepped by the test.
 type rig struct {
-	t    *testing.T
+	t    testing.TB
 	now  time.Time
 	wire *wire.Wire
 	chip *model.Chip
@@ -32,7 +32,7 @@ type rig struct {
 	line *slic.Line
 }
 
-func newRig(t *testing.T, fault func(*model.Chip)) (*rig, error) {
+func newRig(t testing.TB, fault func(*model.Chip)) (*rig, error) {
 	t.Helper()
 	r := &rig{t: t, now: t0, wire: wire.NewWire()}
 	clk := simclock.New(t0)
@@ -60,7 +60,7 @@ func newRig(t *testing.T, fault func(*model.Chip)) (*rig, error) {
 	return r, err
 }
 
-func mustRig(t *testing.T) *rig {
+func mustRig(t testing.TB) *rig {
 	t.Helper()
 	r, err := newRig(t, nil)
 	if err != nil {
