@@ -49,7 +49,7 @@ build() {
 	fi
 	for cmd in $cmds; do
 		(cd "$repo" && CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" GOARM="$goarm" \
-			"$GO" build -trimpath -ldflags "-s -w -X main.version=$VERSION" \
+			"$GO" build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=$VERSION" \
 			-o "$bin/$cmd" "./cmd/$cmd")
 	done
 }
@@ -103,8 +103,9 @@ for arch in $ARCHES; do
 		"$2/mkinitramfs.sh" "$1/rootfs" "$3/initramfs-$4.cpio.gz"
 		"$2/mkinitramfs.sh" "$1/chooser" "$1/hsinit.cpio.gz"
 		rm -f "$3/rootfs-$4.ext4"
+		truncate -s 64M "$3/rootfs-$4.ext4"
 		mke2fs -q -t ext4 -L rootfs -d "$1/rootfs" -E root_owner=0:0 \
-			"$3/rootfs-$4.ext4" 64M
+			"$3/rootfs-$4.ext4"
 	' mkimage "$a" "$common" "$img" "$arch"
 
 	# The boot partition: the chooser and the command line (the kernel comes
