@@ -33,7 +33,7 @@ type PBX struct {
 func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 	var users []directory.User
 	for _, u := range cfg.Users {
-		users = append(users, directory.User{Ext: u.Ext, Name: u.Name, Port: u.Port,
+		users = append(users, directory.User{Ext: u.Ext, Name: u.Name, Port: u.Port, Password: u.Password,
 			NoCallWaiting: u.CallWaiting != nil && !*u.CallWaiting})
 	}
 	dir := directory.New(users)
