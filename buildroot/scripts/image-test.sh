@@ -5,7 +5,8 @@
 #     daemon's "hookswitch ready" line, and a SIP OPTIONS sent to a forwarded
 #     host port is answered 200. Boot-to-answer seconds are printed.
 #  2. armv7 initramfs: the same 32-bit userland on the arm64 kernel (AArch32).
-#  3. The A/B card: boots slot A and keeps its secrets across a reboot; a
+#  3. The A/B card: boots slot A, imports hookswitch.yaml from the boot
+#     partition, keeps its secrets across a reboot; a
 #     signed bundle lands in slot B, which is tried once and marked good; a
 #     broken bundle installed into slot A is tried, is not healthy in time, and
 #     the next boot falls back to slot B.
@@ -198,13 +199,21 @@ boot_card() {
 	qemu_start "$1" "$chooser" "hs.root=ab hs.rootwait=5s $2" $disk
 }
 
+# An installer's hookswitch.yaml on the boot (FAT) partition, written as a PC would.
+part_geom 1
+sed 's/^country: us$/country: de/' "$repo/buildroot/board/hookswitch/common/rootfs-overlay/etc/hookswitch.yaml" > "$work/hookswitch.yaml"
+grep -q '^country: de$' "$work/hookswitch.yaml" || fail "cannot prepare the boot partition config"
+mcopy -o -i "$card@@$POFF" "$work/hookswitch.yaml" ::hookswitch.yaml || fail "mcopy to the boot partition"
+
 boot_card ab-1 ""
 secs=$(sip_answer)
 wait_log 'msg="system ready"' 10
 expect_log 'msg="booting root slot" component=hsinit slot=A'
 expect_log "admin password:"
+expect_log 'msg="configuration imported from the boot partition"'
+expect_log 'country=de'
 qemu_stop
-echo "image-test: ok  A/B card boots slot A; boot-to-SIP-answer ${secs} s"
+echo "image-test: ok  A/B card boots slot A, imports hookswitch.yaml from the boot partition; boot-to-SIP-answer ${secs} s"
 
 boot_card ab-2 ""
 sip_answer >/dev/null
