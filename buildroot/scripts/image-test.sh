@@ -139,7 +139,8 @@ boot_initramfs() {
 	expect_log "SIP realm secret:"
 	expect_log "msg=address component=hsinit if=eth0 addr=10.0.2.15/24"
 	qemu_stop
-	echo "image-test: ok  $1 initramfs: banner on the console, SIP OPTIONS answered 200; boot-to-SIP-answer ${secs} s"
+	up=$(sed -n 's/.*msg="system ready" component=hsinit uptime=\([0-9.]*\)s.*/\1/p' "$LOG")
+	echo "image-test: ok  $1 initramfs: banner on the console, SIP OPTIONS answered 200; boot-to-SIP-answer ${secs} s (guest uptime at healthy: ${up} s)"
 }
 
 boot_initramfs arm64
