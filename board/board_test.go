@@ -2,6 +2,7 @@ package board_test
 
 import (
 	"fmt"
+	"github.com/hookswitch/hookswitch/hal/sim/measure"
 
 	"errors"
 	"github.com/hookswitch/hookswitch/hal/haltest"
@@ -65,7 +66,7 @@ func TestAudioGoesThroughThePCMSlots(t *testing.T) {
 	tx, rx := make([]hal.Frame, n), make([]hal.Frame, n)
 	for i := range n {
 		b.Phone(i + 1).OffHook()
-		b.Phone(i + 1).Play(sine(float64(300+200*i), time.Second))
+		b.Phone(i + 1).Play(measure.Sine(float64(300+200*i), 8000, 8000))
 	}
 	got := make([][]int16, n)
 	for f := range 25 {
@@ -84,10 +85,10 @@ func TestAudioGoesThroughThePCMSlots(t *testing.T) {
 		}
 	}
 	for i := range n {
-		if p := power(b.Phone(i+1).Recording(300*time.Millisecond), float64(1000+100*i)); p < 0.9 {
+		if p := measure.TonePower(b.Phone(i+1).Recording(300*time.Millisecond), float64(1000+100*i)); p < 0.9 {
 			t.Errorf("phone %d hears its tone at relative power %.2f", i+1, p)
 		}
-		if p := power(got[i], float64(300+200*i)); p < 0.9 {
+		if p := measure.TonePower(got[i], float64(300+200*i)); p < 0.9 {
 			t.Errorf("port %d receives its phone's tone at relative power %.2f", i+1, p)
 		}
 	}
@@ -194,30 +195,6 @@ func TestBuiltinsValidate(t *testing.T) {
 	if _, err := board.Open("no-such-board", board.Options{}); err == nil || !strings.Contains(err.Error(), "sim-4fxs") {
 		t.Errorf("unknown board: %v", err)
 	}
-}
-
-func sine(hz float64, d time.Duration) []int16 {
-	s := make([]int16, int(d.Seconds()*8000))
-	for i := range s {
-		s[i] = int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/8000))
-	}
-	return s
-}
-
-// power is the share of s's power at hz.
-func power(s []int16, hz float64) float64 {
-	w := 2 * math.Pi * hz / 8000
-	var re, im, total float64
-	for i, v := range s {
-		x := float64(v)
-		re += x * math.Cos(w*float64(i))
-		im += x * math.Sin(w*float64(i))
-		total += x * x
-	}
-	if total == 0 {
-		return 0
-	}
-	return 2 * (re*re + im*im) / (float64(len(s)) * total)
 }
 
 // TestHardwareBoardWithoutHardware: on a machine without the SPI port the

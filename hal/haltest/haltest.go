@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/hal/sim/measure"
 )
 
 // Controller is the far end of the lines.
@@ -217,7 +218,7 @@ func (h *harness) audio(t *testing.T) {
 	const frames = 20
 	got := make([][]int16, len(lines))
 	for i, l := range lines {
-		h.c.Say(l.Port(), tone(upHz(i), frames*hal.FrameDuration))
+		h.c.Say(l.Port(), measure.Sine(upHz(i), frames*hal.FrameSamples, 6000))
 	}
 	for f := range frames {
 		for i := range lines {
@@ -234,10 +235,10 @@ func (h *harness) audio(t *testing.T) {
 	}
 	for i, l := range lines {
 		heard := h.c.Heard(l.Port(), 200*time.Millisecond)
-		if p := Power(heard, downHz(i)); p < 0.9 {
+		if p := measure.TonePower(heard, downHz(i)); p < 0.9 {
 			t.Errorf("port %d: phone hears its port's audio at relative power %.2f", l.Port(), p)
 		}
-		if p := Power(got[i], upHz(i)); p < 0.9 {
+		if p := measure.TonePower(got[i], upHz(i)); p < 0.9 {
 			t.Errorf("port %d: port receives its phone's audio at relative power %.2f", l.Port(), p)
 		}
 	}
@@ -262,28 +263,4 @@ func (h *harness) close(t *testing.T) {
 	if _, err := h.b.Tick(h.tx, h.rx); !errors.Is(err, hal.ErrClosed) {
 		t.Errorf("Tick after Close: %v, want hal.ErrClosed", err)
 	}
-}
-
-func tone(hz float64, d time.Duration) []int16 {
-	s := make([]int16, int(d.Seconds()*hal.SampleRate))
-	for i := range s {
-		s[i] = int16(6000 * math.Sin(2*math.Pi*hz*float64(i)/hal.SampleRate))
-	}
-	return s
-}
-
-// Power is the share of s's power at hz (1 = a pure tone).
-func Power(s []int16, hz float64) float64 {
-	w := 2 * math.Pi * hz / hal.SampleRate
-	var re, im, total float64
-	for i, v := range s {
-		x := float64(v)
-		re += x * math.Cos(w*float64(i))
-		im += x * math.Sin(w*float64(i))
-		total += x * x
-	}
-	if total == 0 {
-		return 0
-	}
-	return 2 * (re*re + im*im) / (float64(len(s)) * total)
 }

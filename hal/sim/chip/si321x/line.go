@@ -6,26 +6,9 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/hal/sim/chip"
 	"github.com/hookswitch/hookswitch/hal/sim/pcm"
 )
-
-// feedOf maps a linefeed code onto what the pair carries. Tip open and ring
-// open leave no loop for a phone to draw battery from.
-func feedOf(lf byte) hal.Feed {
-	switch lf {
-	case 1:
-		return hal.FeedForward
-	case 2:
-		return hal.FeedOHT
-	case 4:
-		return hal.FeedRinging
-	case 5:
-		return hal.FeedReverse
-	case 6:
-		return hal.FeedReverseOHT
-	}
-	return hal.FeedOpen
-}
 
 // applyFeedLocked makes the actual state follow the requested one (reg 64
 // bits 6:4 mirror bits 2:0), puts the result on the wire and re-evaluates
@@ -36,7 +19,7 @@ func (c *Chip) applyFeedLocked() {
 	c.regs[rLinefeed] = lf | lf<<4
 	c.updateLoopLocked()
 	lf = c.regs[rLinefeed] & 7
-	f := feedOf(lf)
+	f := chip.Feed(lf)
 	if lf == 4 && c.regs[rRingCtl]&0x18 == 0x18 {
 		f = c.cadenceLocked(now)
 	}

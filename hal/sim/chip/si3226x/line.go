@@ -6,24 +6,9 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/hal/sim/chip"
 	"github.com/hookswitch/hookswitch/hal/sim/pcm"
 )
-
-func feedOf(lf byte) hal.Feed {
-	switch lf {
-	case 1:
-		return hal.FeedForward
-	case 2:
-		return hal.FeedOHT
-	case 4:
-		return hal.FeedRinging
-	case 5:
-		return hal.FeedReverse
-	case 6:
-		return hal.FeedReverseOHT
-	}
-	return hal.FeedOpen
-}
 
 // applyLocked mirrors the requested linefeed into the actual state, runs the
 // loop detectors and puts the feed on channel k's wire.
@@ -42,7 +27,7 @@ func (c *Chip) applyLocked(k int) {
 		h.lcr = lcr
 		c.latchLocked(k, 1, 0x02) // IRQ2 loop status
 	}
-	f := feedOf(lf)
+	f := chip.Feed(lf)
 	if lf == 4 && h.regs[rRingCon]&0x18 == 0x18 {
 		f = c.cadenceLocked(k, now)
 	}
