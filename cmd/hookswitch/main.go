@@ -90,6 +90,11 @@ func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
 
 	mux := http.NewServeMux()
 	api.Register(mux, p, version, time.Now())
+	if x, err := board.NewInstaller(b); err == nil {
+		api.RegisterInstaller(mux, board.InstallerJSON{X: x, Sleep: time.Sleep})
+	} else {
+		log.Info("installer endpoints off", "reason", err)
+	}
 	if s, ok := b.(board.Simulated); ok {
 		simapi.Register(mux, s)
 	}
