@@ -5,7 +5,11 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 OUT      ?= out
 CMDS     := ./cmd/hookswitch ./cmd/hsctl
 
-.PHONY: all build cross run test race bench lint fmt-check vet clean
+.PHONY: all build cross run test test-go race bench lint fmt-check vet vendor clean
+
+# The daemon's own packages, tested again as arm64 binaries under qemu-user.
+CROSS_TEST_PKGS ?= ./pbx/ ./pbx/fxs/ ./pbx/core/... ./pbx/dtmf/ ./pbx/tone/ ./pbx/callerid/ \
+	./pbx/dialplan/ ./pbx/config/ ./pbx/media/... ./hal/... ./drivers/...
 
 all: build
 
@@ -21,8 +25,14 @@ cross:
 run:
 	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/hookswitch --data $(OUT)/data
 
-# Every test: unit, DSP, in-process scenarios, the real daemon, real SIP peers.
-test: vet
+# Every test: unit, DSP, in-process scenarios, the real daemon, real SIP
+# peers, then the firmware image booted in QEMU and the arm64 build's tests.
+test: test-go
+	$(MAKE) image-lint image-test
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -exec qemu-aarch64-static $(CROSS_TEST_PKGS)
+
+# The Go tests alone.
+test-go: vet
 	$(GO) test -timeout 25m ./...
 
 # The control plane under the race detector.
@@ -40,7 +50,11 @@ fmt-check:
 
 lint: fmt-check vet
 
+# Buildroot's golang-package builds with -mod=vendor (buildroot/README.md).
+vendor:
+	$(GO) mod vendor
+
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) vendor
 
 -include buildroot/image.mk
