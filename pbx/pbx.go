@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
@@ -18,6 +19,7 @@ import (
 	"github.com/hookswitch/hookswitch/pbx/fxs"
 	"github.com/hookswitch/hookswitch/pbx/sip"
 	"github.com/hookswitch/hookswitch/pbx/sip/auth"
+	"github.com/hookswitch/hookswitch/pbx/sip/subscription"
 )
 
 // PBX is a running exchange.
@@ -27,6 +29,9 @@ type PBX struct {
 	Ports  *fxs.Bank
 	Dir    *directory.Directory
 	log    *slog.Logger
+
+	mailboxes subscription.Mailboxes
+	sip       *sip.Server
 }
 
 // New builds the PBX for cfg on board.
@@ -69,14 +74,19 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 			log.Warn("user's port is not on this board", "ext", u.Ext, "port", u.Port, "ports", len(bank.Ports()))
 		}
 	}
-	eng := core.New(log, bank, plan, dir)
+	tones, err := tone.PlanFor(cfg.Country)
+	if err != nil {
+		return nil, fmt.Errorf("pbx: %w", err)
+	}
+	eng := core.New(log, bank, plan, dir, core.WithTones(tones))
 	bank.Attach(eng)
 	return &PBX{Config: cfg, Engine: eng, Ports: bank, Dir: dir, log: log}, nil
 }
 
 // ListenSIP starts the SIP side on cfg.sip — registrar, authentication and
 // call legs — and makes every SIP account reachable through it. now is the
-// clock for registrations, bans and RTP.
+// clock for registrations, bans and RTP. Call it before Run: it adds the
+// busy-lamp observer to the engine.
 func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, error) {
 	c := p.Config.SIP
 	nets, err := c.AllowedNetworks()
@@ -95,11 +105,14 @@ func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, er
 		Listen: c.Listen, UserAgent: userAgent, Realm: c.Realm, Users: p.Dir, Engine: p.Engine,
 		Media:   sip.NewRTPMedia(sip.RTPOpts{Addr: rtpAddr, Now: now, Log: p.log.With("part", "rtp")}),
 		Guard:   auth.GuardOpts{Allow: nets, BanAfter: max(c.BanAfter, 0), BanFor: time.Duration(c.BanFor)},
-		Qualify: time.Duration(c.Qualify), Now: now,
+		Qualify: time.Duration(c.Qualify), Now: now, Mailboxes: p.mailboxes,
 	})
 	if err != nil {
 		return nil, err
 	}
+	p.sip = srv
+	// Busy-lamp fields of every extension, analog ports included.
+	p.Engine.Observe(p.extOf, srv.DialogsChanged)
 	for _, u := range p.Dir.SIPUsers() {
 		if u.Port == 0 {
 			p.Dir.BindEndpoint(u.Ext, srv.Channel)
@@ -107,6 +120,55 @@ func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, er
 	}
 	srv.Serve()
 	return srv, nil
+}
+
+// extOf names the extension a channel serves: an analog port's, or the SIP
+// account of a leg ("sip/200"); "" for trunks and apps.
+func (p *PBX) extOf(ch core.Channel) string {
+	if port, ok := ch.(*fxs.Port); ok {
+		return port.Number()
+	}
+	if ext, ok := strings.CutPrefix(ch.Name(), "sip/"); ok {
+		if _, known := p.Dir.User(ext); known {
+			return ext
+		}
+	}
+	return ""
+}
+
+// UseMailboxes sets the voicemail store that message-waiting reads: the
+// message-summary subscriptions of SIP phones (RFC 3842) and the lamps of
+// analog phones. Call it before ListenSIP and Run; the lamps are set to the
+// store's counts at once.
+func (p *PBX) UseMailboxes(m subscription.Mailboxes) {
+	p.mailboxes = m
+	for _, port := range p.Ports.Ports() {
+		if ext := port.Number(); ext != "" {
+			if nw, _ := m.Summary(ext); nw > 0 {
+				p.Engine.Post(func() { port.SetMWI(true) })
+			}
+		}
+	}
+}
+
+// MailboxChanged tells everyone who shows ext's messages that they changed:
+// the SIP phones subscribed to its message summary get a NOTIFY, and an
+// analog phone on ext gets its lamp set or cleared. The voicemail app calls
+// it; any goroutine may.
+func (p *PBX) MailboxChanged(ext string) {
+	if p.sip != nil {
+		p.sip.MailboxChanged(ext)
+	}
+	u, ok := p.Dir.User(ext)
+	if !ok || u.Port == 0 || p.mailboxes == nil {
+		return
+	}
+	nw, _ := p.mailboxes.Summary(ext)
+	p.Engine.Post(func() {
+		if port := p.Ports.Port(u.Port); port != nil {
+			port.SetMWI(nw > 0)
+		}
+	})
 }
 
 // Run runs the engine until ctx ends.

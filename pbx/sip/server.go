@@ -18,6 +18,7 @@ import (
 	"github.com/hookswitch/hookswitch/pbx/core"
 	"github.com/hookswitch/hookswitch/pbx/sip/auth"
 	"github.com/hookswitch/hookswitch/pbx/sip/registrar"
+	"github.com/hookswitch/hookswitch/pbx/sip/subscription"
 )
 
 // Users is the directory as the SIP side needs it.
@@ -44,6 +45,8 @@ type Opts struct {
 	Qualify time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Mailboxes gives message-summary subscribers their counts; nil counts none.
+	Mailboxes subscription.Mailboxes
 }
 
 // Server is the SIP side of the PBX: registrar, authentication and the
@@ -63,6 +66,7 @@ type Server struct {
 	digest  *auth.Digest
 	guard   *auth.Guard
 	reg     *registrar.Registrar
+	subs    *notifier
 	contact sip.ContactHeader
 
 	udp  net.PacketConn
@@ -90,6 +94,7 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	s.digest = auth.New(auth.Opts{Realm: o.Realm})
 	s.guard = auth.NewGuard(o.Guard)
 	s.reg = registrar.New(o.Reg)
+	s.subs = newNotifier(s)
 
 	var err error
 	if s.udp, err = net.ListenPacket("udp", o.Listen); err != nil {
@@ -132,6 +137,8 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	s.srv.OnCancel(s.guarded(s.cancel))
 	s.srv.OnInfo(s.guarded(s.info))
 	s.srv.OnUpdate(s.guarded(s.update))
+	s.srv.OnRefer(s.guarded(s.refer))
+	s.srv.OnSubscribe(s.guarded(s.subscribe))
 	s.srv.OnNoRoute(s.guarded(s.noRoute))
 	return s, nil
 }
@@ -164,6 +171,8 @@ func (s *Server) Serve() {
 		s.wg.Add(1)
 		go s.qualifyLoop()
 	}
+	s.wg.Add(1)
+	go s.subs.sweepLoop()
 }
 
 // Close stops listening and waits for the listeners.
@@ -242,13 +251,17 @@ func (s *Server) reply(req *sip.Request, tx sip.ServerTransaction, code int, rea
 	}
 }
 
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
+// supported are the option tags we support: session timers (RFC 4028) and
+// Replaces (RFC 3891 §6.1).
+const supported = "timer, replaces"
+
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, REFER, SUBSCRIBE"
 
 func (s *Server) options(req *sip.Request, tx sip.ServerTransaction) {
 	s.reply(req, tx, sip.StatusOK, "OK",
 		sip.NewHeader("Allow", allowed),
 		sip.NewHeader("Accept", "application/sdp"),
-		sip.NewHeader("Supported", "timer"))
+		sip.NewHeader("Supported", supported))
 }
 
 func (s *Server) noRoute(req *sip.Request, tx sip.ServerTransaction) {
