@@ -69,6 +69,11 @@ type syncBuf struct {
 
 func startDaemon(t *testing.T, country string) *daemon {
 	t.Helper()
+	return startDaemonIn(t, country, t.TempDir())
+}
+
+func startDaemonIn(t *testing.T, country, dataDir string) *daemon {
+	t.Helper()
 	httpAddr := freePort(t)
 	cfg := fmt.Sprintf(`country: %s
 board: sim-4fxs
@@ -88,7 +93,7 @@ users:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(daemonBin, "--config", path, "--data", t.TempDir())
+	cmd := exec.Command(daemonBin, "--config", path, "--data", dataDir)
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
 	d := &daemon{t: t, cmd: cmd, api: "http://" + httpAddr, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
@@ -298,4 +303,43 @@ func TestVersion(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(out), "hookswitch ") {
 		t.Errorf("--version: %v %q", err, out)
 	}
+}
+
+// A provisioned unit (first boot wrote DATA/secrets/admin-password) guards
+// its management API; the health check stays open for monitoring.
+func TestAdminPassword(t *testing.T) {
+	data := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(data, "secrets"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "secrets", "admin-password"), []byte("k7Hq2mPx\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemonIn(t, "us", data)
+	status := func(path, pass string) int {
+		req, _ := http.NewRequest("GET", d.api+path, nil)
+		if pass != "" {
+			req.SetBasicAuth("admin", pass)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, c := range []struct {
+		path, pass string
+		want       int
+	}{
+		{"/api/v1/health", "", 200},
+		{"/api/v1/ports", "", 401},
+		{"/api/v1/sim/ports", "wrong", 401},
+		{"/api/v1/sim/ports", "k7Hq2mPx", 200},
+	} {
+		if got := status(c.path, c.pass); got != c.want {
+			t.Errorf("%s with %q: %d, want %d", c.path, c.pass, got, c.want)
+		}
+	}
+	d.stop()
 }

@@ -7,12 +7,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,6 +53,19 @@ func main() {
 		log.Error("hookswitch stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// adminPassword reads the unit's admin password, generated on first boot
+// (cmd/hsinit) into DATA/secrets/admin-password; "" when there is none.
+func adminPassword(dataDir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "secrets", "admin-password"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("admin password: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
@@ -103,7 +119,15 @@ func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
 		_ = sipSrv.Close(ctx)
 		return fmt.Errorf("http: %w", err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	password, err := adminPassword(dataDir)
+	if err != nil {
+		_ = sipSrv.Close(ctx)
+		return err
+	}
+	if password != "" {
+		log.Info("management API requires the admin password", "user", api.AdminUser)
+	}
+	hs := &http.Server{Handler: api.RequireAdmin(mux, password), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http", "err", err)

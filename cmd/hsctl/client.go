@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -14,6 +16,26 @@ import (
 var apiBase = "http://127.0.0.1:8080"
 
 var client = &http.Client{Timeout: 10 * time.Second}
+
+// password is the unit's admin password for the API: --password,
+// HOOKSWITCH_PASSWORD, or the provisioned secret when hsctl runs on the box.
+var password string
+
+// secretFile is where first boot stores the admin password.
+const secretFile = "/data/secrets/admin-password"
+
+func apiPassword() string {
+	if password != "" {
+		return password
+	}
+	if p := os.Getenv("HOOKSWITCH_PASSWORD"); p != "" {
+		return p
+	}
+	if b, err := os.ReadFile(secretFile); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return ""
+}
 
 // call sends a request to the daemon and returns the body of a 2xx answer,
 // or an error that says what went wrong in words.
@@ -25,6 +47,9 @@ func call(method, path, contentType string, body []byte) ([]byte, error) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if p := apiPassword(); p != "" {
+		req.SetBasicAuth("admin", p)
+	}
 	res, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach the daemon at %s (is hookswitch running? --api sets the address): %w", apiBase, err)
@@ -33,6 +58,9 @@ func call(method, path, contentType string, body []byte) ([]byte, error) {
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return nil, err
+	}
+	if res.StatusCode == http.StatusUnauthorized {
+		return nil, errors.New("the daemon wants the admin password: --password or HOOKSWITCH_PASSWORD")
 	}
 	if res.StatusCode/100 != 2 {
 		var e struct {

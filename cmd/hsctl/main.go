@@ -31,7 +31,7 @@ func commands() map[string]command {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: hsctl [--api URL] COMMAND [ARGS]\n\nCommands:")
+	fmt.Fprintln(os.Stderr, "usage: hsctl [--api URL] [--password P] COMMAND [ARGS]\n\nCommands:")
 	cmds := commands()
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
@@ -42,6 +42,7 @@ func usage() {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(os.Stderr, "\nThe daemon's API is http://127.0.0.1:8080 unless --api or HOOKSWITCH_API says otherwise.")
+	fmt.Fprintln(os.Stderr, "Its admin password comes from --password, HOOKSWITCH_PASSWORD or "+secretFile+".")
 }
 
 func main() {
@@ -53,6 +54,8 @@ func main() {
 			api, args = args[1], args[2:]
 		case strings.HasPrefix(args[0], "--api="):
 			api, args = strings.TrimPrefix(args[0], "--api="), args[1:]
+		case args[0] == "--password" && len(args) > 1:
+			password, args = args[1], args[2:]
 		case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
 			usage()
 			return
