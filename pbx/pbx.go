@@ -74,11 +74,7 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 			log.Warn("user's port is not on this board", "ext", u.Ext, "port", u.Port, "ports", len(bank.Ports()))
 		}
 	}
-	tones, err := tone.PlanFor(cfg.Country)
-	if err != nil {
-		return nil, fmt.Errorf("pbx: %w", err)
-	}
-	eng := core.New(log, bank, plan, dir, core.WithTones(tones))
+	eng := core.New(log, bank, plan, dir)
 	bank.Attach(eng)
 	return &PBX{Config: cfg, Engine: eng, Ports: bank, Dir: dir, log: log}, nil
 }
