@@ -4,11 +4,13 @@ package pbx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
@@ -20,6 +22,7 @@ import (
 	"github.com/hookswitch/hookswitch/pbx/sip"
 	"github.com/hookswitch/hookswitch/pbx/sip/auth"
 	"github.com/hookswitch/hookswitch/pbx/sip/subscription"
+	"github.com/hookswitch/hookswitch/pbx/sip/trunk"
 )
 
 // PBX is a running exchange.
@@ -32,6 +35,8 @@ type PBX struct {
 
 	mailboxes subscription.Mailboxes
 	sip       *sip.Server
+	router    *router
+	trunks    []*trunk.Trunk
 }
 
 // New builds the PBX for cfg on board.
@@ -42,10 +47,11 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 			NoCallWaiting: u.CallWaiting != nil && !*u.CallWaiting})
 	}
 	dir := directory.New(users)
-	plan, err := dialplan.New(dir.Entries())
+	plan, err := dialplan.New(append(dir.Entries(), trunkEntries(cfg.Trunks)...))
 	if err != nil {
 		return nil, fmt.Errorf("pbx: %w", err)
 	}
+	rt := &router{dir: dir, trunks: map[string]func() (core.Channel, error){}}
 	bank, err := fxs.NewBank(board, log, fxs.Options{
 		Country: cfg.Country,
 		Override: fxs.Override{
@@ -74,9 +80,9 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 			log.Warn("user's port is not on this board", "ext", u.Ext, "port", u.Port, "ports", len(bank.Ports()))
 		}
 	}
-	eng := core.New(log, bank, plan, dir)
+	eng := core.New(log, bank, plan, rt)
 	bank.Attach(eng)
-	return &PBX{Config: cfg, Engine: eng, Ports: bank, Dir: dir, log: log}, nil
+	return &PBX{Config: cfg, Engine: eng, Ports: bank, Dir: dir, log: log, router: rt}, nil
 }
 
 // ListenSIP starts the SIP side on cfg.sip — registrar, authentication and
@@ -97,9 +103,10 @@ func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, er
 	if err != nil || rtpAddr.IsUnspecified() {
 		rtpAddr = netip.MustParseAddr("127.0.0.1")
 	}
+	media := sip.NewRTPMedia(sip.RTPOpts{Addr: rtpAddr, Now: now, Log: p.log.With("part", "rtp")})
 	srv, err := sip.Listen(p.log.With("part", "sip"), sip.Opts{
 		Listen: c.Listen, UserAgent: userAgent, Realm: c.Realm, Users: p.Dir, Engine: p.Engine,
-		Media:   sip.NewRTPMedia(sip.RTPOpts{Addr: rtpAddr, Now: now, Log: p.log.With("part", "rtp")}),
+		Media:   media,
 		Guard:   auth.GuardOpts{Allow: nets, BanAfter: max(c.BanAfter, 0), BanFor: time.Duration(c.BanFor)},
 		Qualify: time.Duration(c.Qualify), Now: now, Mailboxes: p.mailboxes,
 	})
@@ -107,6 +114,10 @@ func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, er
 		return nil, err
 	}
 	p.sip = srv
+	if err := p.startTrunks(userAgent, host, media, now); err != nil {
+		_ = srv.Close(context.Background())
+		return nil, err
+	}
 	// Busy-lamp fields of every extension, analog ports included.
 	p.Engine.Observe(p.extOf, srv.DialogsChanged)
 	for _, u := range p.Dir.SIPUsers() {
@@ -165,6 +176,84 @@ func (p *PBX) MailboxChanged(ext string) {
 			port.SetMWI(nw > 0)
 		}
 	})
+}
+
+// trunkEntries are the dial-plan entries of the trunks' prefixes: the
+// prefix and one or more digits.
+func trunkEntries(trunks []config.Trunk) []dialplan.Entry {
+	var out []dialplan.Entry
+	for i, t := range trunks {
+		if t.Prefix != "" {
+			out = append(out, dialplan.Entry{Pattern: t.Prefix + ".", Kind: dialplan.Trunk, Target: t.Name,
+				Source: fmt.Sprintf("trunks[%d].prefix", i)})
+		}
+	}
+	return out
+}
+
+// router routes extensions through the directory and trunk prefixes to the
+// trunks, which exist once ListenSIP has started them.
+type router struct {
+	dir    *directory.Directory
+	mu     sync.Mutex
+	trunks map[string]func() (core.Channel, error)
+}
+
+func (r *router) Route(e dialplan.Entry) (core.Channel, error) {
+	if e.Kind != dialplan.Trunk {
+		return r.dir.Route(e)
+	}
+	r.mu.Lock()
+	ch := r.trunks[e.Target]
+	r.mu.Unlock()
+	if ch == nil {
+		return nil, fmt.Errorf("%w: trunk %s is not running", core.ErrNoRoute, e.Target)
+	}
+	return ch()
+}
+
+// startTrunks starts every configured trunk: its socket, its registration,
+// and its route in the dial plan. A trunk listens on sip.listen's host
+// unless it names its own address.
+func (p *PBX) startTrunks(userAgent, sipHost string, media sip.MediaFactory, now func() time.Time) error {
+	for _, c := range p.Config.Trunks {
+		listen := c.Listen
+		if listen == "" {
+			listen = net.JoinHostPort(sipHost, "0")
+		}
+		t, err := trunk.Listen(p.log.With("part", "trunk"), trunk.Opts{
+			Name: c.Name, Host: c.Host, Domain: c.Domain, Username: c.Username, Password: c.Password,
+			Prefix: c.Prefix, Listen: listen, Register: c.Registers(), Expiry: time.Duration(c.Expiry),
+			DID: c.DID, Inbound: c.Inbound, CallerID: c.CallerID, Privacy: c.Privacy,
+			UserAgent: userAgent, Engine: p.Engine, Media: media, Now: now,
+		})
+		if err != nil {
+			_ = p.closeTrunks(context.Background())
+			return fmt.Errorf("pbx: %w", err)
+		}
+		p.trunks = append(p.trunks, t)
+		p.router.mu.Lock()
+		p.router.trunks[c.Name] = t.Channel
+		p.router.mu.Unlock()
+		t.Serve()
+	}
+	return nil
+}
+
+// Trunks returns the running trunks.
+func (p *PBX) Trunks() []*trunk.Trunk { return p.trunks }
+
+// Close stops what ListenSIP started besides the SIP server: the trunks
+// unregister and close.
+func (p *PBX) Close(ctx context.Context) error { return p.closeTrunks(ctx) }
+
+func (p *PBX) closeTrunks(ctx context.Context) error {
+	var errs []error
+	for _, t := range p.trunks {
+		errs = append(errs, t.Close(ctx))
+	}
+	p.trunks = nil
+	return errors.Join(errs...)
 }
 
 // Run runs the engine until ctx ends.

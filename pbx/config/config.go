@@ -71,10 +71,35 @@ type User struct {
 // Trunk is a provider account for outside calls.
 type Trunk struct {
 	Name     string `yaml:"name"`
-	Host     string `yaml:"host"`
-	Username string `yaml:"username"`
+	Host     string `yaml:"host"`     // the provider's host:port (port 5060 when left out)
+	Username string `yaml:"username"` // account and digest user name
 	Password string `yaml:"password"`
-	Prefix   string `yaml:"prefix"`
+	Prefix   string `yaml:"prefix"` // digits that select the trunk, stripped before the number goes out
+	Domain   string `yaml:"domain"` // the account's SIP domain; default the host
+	// Listen is the local host:port of the trunk's own SIP socket; default
+	// sip.listen's host with any free port (the registration tells the
+	// provider which).
+	Listen   string   `yaml:"listen"`
+	Register *bool    `yaml:"register"` // keep the account registered; default true when there is a username
+	Expiry   Duration `yaml:"expiry"`   // registration lifetime asked for; default 10m
+	// DID maps the numbers the provider calls in on to extensions, e.g.
+	// {"4930123456": "100"}; Inbound is the extension for any other number
+	// (empty: such calls are refused).
+	DID     map[string]string `yaml:"did"`
+	Inbound string            `yaml:"inbound"`
+	// CallerID is the number presented on outside calls; default username.
+	CallerID string `yaml:"caller_id"`
+	// Privacy withholds the caller's name and number on outside calls (the
+	// provider still learns the account's number, RFC 3325).
+	Privacy bool `yaml:"privacy"`
+}
+
+// Registers reports whether the trunk keeps its account registered.
+func (t *Trunk) Registers() bool {
+	if t.Register != nil {
+		return *t.Register
+	}
+	return t.Username != ""
 }
 
 // Duration is a time.Duration written as "100ms", "1.5s".
@@ -223,6 +248,22 @@ func (s *SIP) AllowedNetworks() ([]netip.Prefix, error) {
 
 var extRE = regexp.MustCompile(`^[0-9]{2,8}$`)
 
+var prefixRE = regexp.MustCompile(`^[0-9*#]{1,8}$`)
+
+func hostPort(s string) bool {
+	_, _, err := net.SplitHostPort(s)
+	return err == nil
+}
+
+func hasExt(users []User, ext string) bool {
+	for _, u := range users {
+		if u.Ext == ext {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Config) check(file string, root *yaml.Node) error {
 	at := func(key string, path ...any) *Error {
 		return &Error{File: file, Line: lineOf(root, path...), Key: key}
@@ -269,6 +310,7 @@ func (c *Config) check(file string, root *yaml.Node) error {
 			ports[u.Port] = i
 		}
 	}
+	names := map[string]int{}
 	for i, t := range c.Trunks {
 		key := fmt.Sprintf("trunks[%d]", i)
 		switch {
@@ -276,6 +318,21 @@ func (c *Config) check(file string, root *yaml.Node) error {
 			return fail(at(key+".name", "trunks", i), "trunk needs a name")
 		case t.Host == "":
 			return fail(at(key+".host", "trunks", i), "trunk %s needs a host", t.Name)
+		case t.Prefix != "" && !prefixRE.MatchString(t.Prefix):
+			return fail(at(key+".prefix", "trunks", i, "prefix"), "prefix %q must be digits, * or #", t.Prefix)
+		case t.Listen != "" && !hostPort(t.Listen):
+			return fail(at(key+".listen", "trunks", i, "listen"), "%q is not host:port", t.Listen)
+		case t.Inbound != "" && !hasExt(c.Users, t.Inbound):
+			return fail(at(key+".inbound", "trunks", i, "inbound"), "extension %s is not a user", t.Inbound)
+		}
+		if j, dup := names[t.Name]; dup {
+			return fail(at(key+".name", "trunks", i, "name"), "trunk %s is already trunks[%d]", t.Name, j)
+		}
+		names[t.Name] = i
+		for num, ext := range t.DID {
+			if !hasExt(c.Users, ext) {
+				return fail(at(key+".did", "trunks", i, "did", num), "number %s goes to extension %s, which is not a user", num, ext)
+			}
 		}
 	}
 	return nil

@@ -63,6 +63,7 @@ func newExchangeWith(t *testing.T, cfg *config.Config, before func(p *pbx.PBX)) 
 		if err := <-done; err != nil {
 			t.Errorf("engine: %v", err)
 		}
+		_ = p.Close(context.Background())
 		_ = srv.Close(context.Background())
 		_ = b.Close()
 	})
