@@ -150,7 +150,7 @@ func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
 	stop()
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err = errors.Join(hs.Shutdown(shut), sipSrv.Close(shut))
+	err = errors.Join(hs.Shutdown(shut), p.Close(shut), sipSrv.Close(shut))
 	if runErr == nil {
 		runErr = <-engineDone
 	}
