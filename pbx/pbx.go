@@ -108,7 +108,7 @@ func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, er
 		Listen: c.Listen, UserAgent: userAgent, Realm: c.Realm, Users: p.Dir, Engine: p.Engine,
 		Media:   media,
 		Guard:   auth.GuardOpts{Allow: nets, BanAfter: max(c.BanAfter, 0), BanFor: time.Duration(c.BanFor)},
-		Qualify: time.Duration(c.Qualify), Now: now, Mailboxes: p.mailboxes,
+		Qualify: time.Duration(c.Qualify), Now: now, Mailboxes: p.mailboxes, Digest: digestAlgorithms(c.Digest),
 	})
 	if err != nil {
 		return nil, err
@@ -176,6 +176,15 @@ func (p *PBX) MailboxChanged(ext string) {
 			port.SetMWI(nw > 0)
 		}
 	})
+}
+
+// digestAlgorithms turns sip.digest into auth's algorithms; nil keeps auth's default.
+func digestAlgorithms(names []string) []auth.Algorithm {
+	var out []auth.Algorithm
+	for _, n := range names {
+		out = append(out, auth.Algorithm(n))
+	}
+	return out
 }
 
 // trunkEntries are the dial-plan entries of the trunks' prefixes: the

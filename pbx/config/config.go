@@ -39,6 +39,11 @@ type SIP struct {
 	BanFor   Duration `yaml:"ban_for"`   // how long a ban lasts (and the window failures are counted in); default 15m
 	Allow    []string `yaml:"allow"`     // networks (CIDR or address) that may send SIP; default all
 	Qualify  Duration `yaml:"qualify"`   // interval of OPTIONS pings to registered phones; default 60s
+	// Digest lists the digest algorithms challenged with, in order: MD5,
+	// SHA-256 (RFC 8760). Default both, MD5 first. A phone that gives up on
+	// an algorithm it does not know, instead of skipping that challenge
+	// (baresip 1.0), needs [MD5].
+	Digest []string `yaml:"digest"`
 }
 
 // HTTP configures the management API.
@@ -279,6 +284,11 @@ func (c *Config) check(file string, root *yaml.Node) error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			p := strings.Split(key, ".")
 			return fail(at(key, p[0], p[1]), "%q is not host:port", addr)
+		}
+	}
+	for i, a := range c.SIP.Digest {
+		if a != "MD5" && a != "SHA-256" {
+			return fail(at(fmt.Sprintf("sip.digest[%d]", i), "sip", "digest", i), "%q is not MD5 or SHA-256", a)
 		}
 	}
 	for i, a := range c.SIP.Allow {

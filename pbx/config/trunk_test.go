@@ -73,3 +73,14 @@ func TestTrunkErrors(t *testing.T) {
 		t.Errorf("bad prefix: %v", err)
 	}
 }
+
+func TestSIPDigest(t *testing.T) {
+	c, err := Parse("x.yaml", []byte("sip:\n  digest: [MD5]\n"))
+	if err != nil || len(c.SIP.Digest) != 1 || c.SIP.Digest[0] != "MD5" {
+		t.Errorf("digest %v %v", c.SIP.Digest, err)
+	}
+	if _, err := Parse("x.yaml", []byte("sip:\n  digest: [MD5, SHA-1]\n")); err == nil ||
+		!strings.Contains(err.Error(), "sip.digest[1]: \"SHA-1\" is not MD5 or SHA-256") {
+		t.Errorf("bad algorithm: %v", err)
+	}
+}

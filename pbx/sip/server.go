@@ -47,6 +47,10 @@ type Opts struct {
 	Now func() time.Time
 	// Mailboxes gives message-summary subscribers their counts; nil counts none.
 	Mailboxes subscription.Mailboxes
+	// Digest lists the digest algorithms challenged with, in order; nil is
+	// auth's default (MD5, SHA-256). Some clients give up on a challenge
+	// they do not know (baresip 1.0 / libre on SHA-256) instead of skipping it.
+	Digest []auth.Algorithm
 }
 
 // Server is the SIP side of the PBX: registrar, authentication and the
@@ -91,7 +95,7 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.digest = auth.New(auth.Opts{Realm: o.Realm})
+	s.digest = auth.New(auth.Opts{Realm: o.Realm, Algorithms: o.Digest})
 	s.guard = auth.NewGuard(o.Guard)
 	s.reg = registrar.New(o.Reg)
 	s.subs = newNotifier(s)
