@@ -105,12 +105,20 @@ func (r *rig) lift(n int, want string) {
 	r.t.Helper()
 	r.phone[n].OffHook()
 	r.run(20 * time.Millisecond)
-	lifted := r.b.Now()
-	r.until(3*time.Second, fmt.Sprintf("port %d hears %s", n, want), func() bool { return r.heard(n) == want })
+	hc := r.phone[n].HookChanges()
+	lifted := hc[len(hc)-1]
+	r.until(3*time.Second, fmt.Sprintf("port %d recognises %s", n, want), func() bool {
+		h := r.phone[n].Tones()
+		return len(h) > 0 && string(h[len(h)-1].Tone) == want && !h[len(h)-1].Start.Before(lifted)
+	})
 	tones := r.phone[n].Tones()
-	last := tones[len(tones)-1]
-	if d := last.Start.Sub(lifted); d > 100*time.Millisecond {
+	d := tones[len(tones)-1].Start.Sub(lifted)
+	if d > 100*time.Millisecond {
 		r.t.Errorf("port %d: %s started %v after off-hook", n, want, d)
+	}
+	r.t.Logf("port %d: %s started %v after off-hook", n, want, d)
+	if h := r.heard(n); h != want {
+		r.t.Errorf("port %d hears %q, want %q", n, h, want)
 	}
 }
 
@@ -324,6 +332,15 @@ func TestRecallIsNotDigitOrHangup(t *testing.T) {
 				if n := len(r.p.Engine.Calls()); n != 1 {
 					t.Fatalf("%d calls after a recall, want the call to go on", n)
 				}
+				// The recall holds the call and gives dial tone for a
+				// consultation call; a second recall returns to the call.
+				if h := r.heard(1); h != "dialtone" && h != "dialrecall" {
+					t.Errorf("port 1 hears %q after a recall, want (recall) dial tone", h)
+				}
+				if err := r.phone[1].Flash(100 * time.Millisecond); err != nil {
+					t.Fatal(err)
+				}
+				r.run(time.Second)
 				r.phone[2].Play(sine(600, time.Second, 8000))
 				r.run(800 * time.Millisecond)
 				if pw := tonePower(r.phone[1].Recording(600*time.Millisecond), 600); pw < 0.9 {

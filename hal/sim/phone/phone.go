@@ -92,6 +92,7 @@ type Phone struct {
 	mu      sync.Mutex
 	now     time.Time // start of the next frame
 	offHook bool      // hook switch as the user left it (after queued transitions)
+	dialed  bool      // digits or a flash since the handset was lifted
 	busy    time.Time // end of the last queued hook or key action
 	hooks   []transition
 	keys    []key
@@ -162,6 +163,7 @@ func (p *Phone) hook(at time.Time, closed bool) {
 func (p *Phone) OffHook() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.dialed = false
 	p.hook(p.start(), true)
 }
 
@@ -179,6 +181,7 @@ func (p *Phone) Flash(d time.Duration) error {
 	if !p.offHook {
 		return ErrOnHook
 	}
+	p.dialed = true
 	if d == 0 {
 		d = p.opts.Flash
 	}
@@ -195,6 +198,7 @@ func (p *Phone) DialPulse(digits string) error {
 	if !p.offHook {
 		return ErrOnHook
 	}
+	p.dialed = true
 	for i := 0; i < len(digits); i++ {
 		if digits[i] < '0' || digits[i] > '9' {
 			return fmt.Errorf("%w: %q", ErrBadDigit, digits[i])
@@ -225,6 +229,7 @@ func (p *Phone) DialDTMF(digits string) error {
 	if !p.offHook {
 		return ErrOnHook
 	}
+	p.dialed = true
 	for i := 0; i < len(digits); i++ {
 		if _, ok := keypad[digits[i]]; !ok {
 			return fmt.Errorf("%w: %q", ErrBadDigit, digits[i])
@@ -263,6 +268,17 @@ func (p *Phone) Status() Status {
 	if closed {
 		s.Hook = "off"
 		s.Heard = string(p.ear.Heard())
+		// A person who has just lifted the handset and hears a steady tone
+		// knows it is dial tone (stutter, with the lamp lit) before its
+		// cadence could prove it: name it by context while it may be.
+		if s.Heard == "unknown" && !p.dialed {
+			switch {
+			case p.lamp && p.ear.Possible("stutter"):
+				s.Heard = "stutter"
+			case p.ear.Possible("dialtone"):
+				s.Heard = "dialtone"
+			}
+		}
 		// Call waiting is recognised after its burst, over the call's own
 		// audio: report it while its repetition is still expected.
 		if h := p.ear.History(); len(h) > 0 && h[len(h)-1].Tone == tonerx.Name("callwaiting") && h[len(h)-1].End.IsZero() {

@@ -165,6 +165,18 @@ func (r *Recognizer) Heard() Name {
 	return Unknown
 }
 
+// Possible reports whether name is one of the tones the sound heard now may
+// still turn out to be: before its cadence has told them apart, a continuous
+// 425 Hz could be dial tone, busy or ringback.
+func (r *Recognizer) Possible(name Name) bool {
+	for i := range r.nh {
+		if r.pats[r.hyps[i].pat].name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // History returns the occurrences heard so far, in order of Start.
 func (r *Recognizer) History() []Heard { return append([]Heard(nil), r.history...) }
 
