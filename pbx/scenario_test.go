@@ -288,6 +288,24 @@ func TestHowler(t *testing.T) {
 	})
 }
 
+// A lamp change that arrives while the previous one is still being sent is
+// sent when that transmission ends.
+func TestMWIChangeDuringTransmission(t *testing.T) {
+	eachBoard(t, func(t *testing.T, bd string) {
+		r := newRig(t, bd, "us")
+		port := r.p.Ports.Port(2)
+		r.p.Engine.Post(func() { port.SetMWI(true) })
+		r.run(200 * time.Millisecond)
+		r.p.Engine.Post(func() { port.SetMWI(false) })
+		r.run(100 * time.Millisecond)
+		r.p.Engine.Post(func() { port.SetMWI(true) })
+		r.until(5*time.Second, "lamp on", func() bool { return r.phone[2].Status().Lamp })
+		r.p.Engine.Post(func() { port.SetMWI(false) })
+		r.run(300 * time.Millisecond)
+		r.until(5*time.Second, "lamp off", func() bool { return !r.phone[2].Status().Lamp })
+	})
+}
+
 func TestMessageWaiting(t *testing.T) {
 	eachBoard(t, func(t *testing.T, bd string) {
 		for _, country := range []string{"us", "uk", "de"} {

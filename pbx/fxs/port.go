@@ -574,6 +574,9 @@ func (p *Port) runSeq(now time.Time) {
 			p.seqAt = now.Add(p.seq[0].after)
 		}
 	}
+	if len(p.seq) == 0 {
+		p.sendMWI() // a change that came while the line was busy transmitting
+	}
 }
 
 func (p *Port) abortSeq() {
