@@ -23,6 +23,7 @@ import (
 	"github.com/hookswitch/hookswitch/pbx/sip/auth"
 	"github.com/hookswitch/hookswitch/pbx/sip/subscription"
 	"github.com/hookswitch/hookswitch/pbx/sip/trunk"
+	"github.com/hookswitch/hookswitch/pbx/tone"
 )
 
 // PBX is a running exchange.
@@ -80,7 +81,11 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 			log.Warn("user's port is not on this board", "ext", u.Ext, "port", u.Port, "ports", len(bank.Ports()))
 		}
 	}
-	eng := core.New(log, bank, plan, rt)
+	tones, err := tone.PlanFor(cfg.Country)
+	if err != nil {
+		return nil, fmt.Errorf("pbx: %w", err)
+	}
+	eng := core.New(log, bank, plan, rt, core.WithTones(tones))
 	bank.Attach(eng)
 	return &PBX{Config: cfg, Engine: eng, Ports: bank, Dir: dir, log: log, router: rt}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/pbx/tone"
 )
 
 // CallState is where a call is in its life.
@@ -33,10 +34,23 @@ type Call struct {
 	Ended    time.Time
 	Cause    Cause
 
-	eng     *Engine
-	fa, fb  hal.Frame // frame buffers for the bridge
+	eng    *Engine
+	fa, fb hal.Frame // frame buffers for the bridge
+	// bridged: audio flows both ways (answered and nobody holding, or early media).
 	bridged bool
-	holder  Channel // the party that put the call on hold, or nil
+	holds   [2]bool // A, B put the call on hold
+	// early: the called party sends progress audio before answering.
+	early bool
+	// inband: the caller is already talking (a transfer moved it here), so
+	// the engine plays it ringback while B alerts.
+	inband bool
+	music  tone.Player // hold music for a held party, or inband ringback
+
+	busy    bool           // refused as busy (for the transfer report)
+	report  TransferReport // the transferor listening to this call's progress
+	joined  []uint64       // calls a transfer merged into this one
+	movedTo uint64         // the call this one's parties moved to
+	legs    [2]Leg         // the record of each side, taken at the end
 }
 
 // Other returns the party across the call from ch.
@@ -47,11 +61,36 @@ func (c *Call) Other(ch Channel) Channel {
 	return c.A
 }
 
+// side is 0 for A, 1 for B, -1 for neither.
+func (c *Call) side(ch Channel) int {
+	switch {
+	case ch == nil:
+		return -1
+	case ch == c.A:
+		return 0
+	case ch == c.B:
+		return 1
+	}
+	return -1
+}
+
 // Ringing reports that the called party is alerting.
 func (c *Call) Ringing(ch Channel) {
 	if c.State == Alerting && ch == c.B {
 		c.A.Indicate(c, Ringing)
+		c.tell(TransferRinging)
 	}
+}
+
+// Progress reports that the called party sends progress audio (early
+// media) before it answers: the audio is bridged from now on.
+func (c *Call) Progress(ch Channel) {
+	if c.State != Alerting || ch != c.B || c.early {
+		return
+	}
+	c.early = true
+	c.settle()
+	c.A.Indicate(c, Progress)
 }
 
 // Answer reports that the called party answered: the call is bridged.
@@ -61,17 +100,23 @@ func (c *Call) Answer(ch Channel) {
 	}
 	c.State = Connected
 	c.Answered = c.eng.now
-	c.bridged = true
+	c.early, c.inband = false, false
+	c.settle()
 	c.A.Indicate(c, Answered)
+	c.tell(TransferAnswered)
+	c.report = nil
 	c.eng.log.Info("call answered", "call", c.ID, "from", c.A.Name(), "to", c.B.Name())
 }
 
-// Hold stops the audio of a connected call; the other party is told.
+// Hold stops the audio of a connected call; the other party is told and
+// hears hold music.
 func (c *Call) Hold(ch Channel) {
-	if c.State != Connected || c.holder != nil {
+	i := c.side(ch)
+	if c.State != Connected || i < 0 || c.holds[i] {
 		return
 	}
-	c.holder, c.bridged = ch, false
+	c.holds[i] = true
+	c.settle()
 	if o := c.Other(ch); o != nil {
 		o.Indicate(c, Held)
 	}
@@ -79,23 +124,32 @@ func (c *Call) Hold(ch Channel) {
 
 // Resume restarts the audio of a call ch put on hold.
 func (c *Call) Resume(ch Channel) {
-	if c.State != Connected || c.holder != ch {
+	i := c.side(ch)
+	if c.State != Connected || i < 0 || !c.holds[i] {
 		return
 	}
-	c.holder, c.bridged = nil, true
+	c.holds[i] = false
+	c.settle()
 	if o := c.Other(ch); o != nil {
 		o.Indicate(c, Resumed)
 	}
 }
 
 // OnHold reports whether the call is on hold.
-func (c *Call) OnHold() bool { return c.holder != nil }
+func (c *Call) OnHold() bool { return c.holds[0] || c.holds[1] }
+
+// HeldBy reports whether ch put the call on hold.
+func (c *Call) HeldBy(ch Channel) bool {
+	i := c.side(ch)
+	return i >= 0 && c.holds[i]
+}
 
 // Reject reports that the called party refused the offer (busy).
 func (c *Call) Reject(ch Channel, ind Indication) {
 	if c.State != Alerting || ch != c.B {
 		return
 	}
+	c.busy = ind == Busy
 	c.A.Indicate(c, ind)
 	c.end(Rejected)
 }
@@ -117,7 +171,7 @@ func (c *Call) Hangup(ch Channel) {
 
 // Digit passes a DTMF digit from ch to the other party.
 func (c *Call) Digit(ch Channel, d byte) {
-	if c.State == Connected {
+	if c.State == Connected && !c.OnHold() {
 		if o := c.Other(ch); o != nil {
 			o.SendDigit(d)
 		}
@@ -125,11 +179,25 @@ func (c *Call) Digit(ch Channel, d byte) {
 }
 
 func (c *Call) end(cause Cause) {
+	c.legs = [2]Leg{legOf(c.A), legOf(c.B)}
 	c.State = Ended
 	c.Cause = cause
 	c.Ended = c.eng.now
 	c.bridged = false
+	c.music.Stop()
+	if c.report != nil {
+		switch {
+		case c.busy:
+			c.tell(TransferBusy)
+		case cause == Unroutable:
+			c.tell(TransferUnroutable)
+		default:
+			c.tell(TransferFailed)
+		}
+		c.report = nil
+	}
 	c.eng.remove(c)
+	c.eng.keep(c.Record())
 	c.eng.log.Info("call ended", "call", c.ID, "from", c.From.Number, "to", c.To, "cause", cause.String(),
 		"talk", c.talk().String())
 }
@@ -141,10 +209,43 @@ func (c *Call) talk() time.Duration {
 	return c.Ended.Sub(c.Answered)
 }
 
-// bridge moves one frame each way.
-func (c *Call) bridge() {
-	c.A.ReadFrame(&c.fa)
-	c.B.ReadFrame(&c.fb)
-	c.B.WriteFrame(&c.fa)
-	c.A.WriteFrame(&c.fb)
+// settle derives the audio paths from the state: the bridge, hold music for
+// a party held by the other, ringback for a caller moved here by a transfer.
+func (c *Call) settle() {
+	c.bridged = c.State == Connected && !c.OnHold() || c.State == Alerting && c.early
+	var want *tone.Spec
+	switch {
+	case c.State == Connected && c.holds[0] != c.holds[1]:
+		want = &c.eng.holdMusic
+	case c.State == Alerting && c.inband && !c.early && c.eng.ringback.Name != "":
+		want = &c.eng.ringback
+	}
+	switch {
+	case want == nil:
+		c.music.Stop()
+	case c.music.Playing() != want.Name:
+		c.music.Play(*want)
+	}
+}
+
+// step moves this frame's audio: the bridge, or the engine's own tone to
+// the one party that listens.
+func (c *Call) step() {
+	if c.bridged {
+		c.A.ReadFrame(&c.fa)
+		c.B.ReadFrame(&c.fb)
+		c.B.WriteFrame(&c.fa)
+		c.A.WriteFrame(&c.fb)
+		return
+	}
+	if c.music.Playing() == "" {
+		return
+	}
+	to := c.A // the caller hearing ringback, or A held by B
+	if c.holds[0] {
+		to = c.B
+	}
+	to.ReadFrame(&c.fa) // keep its jitter buffer and digit detection moving
+	c.music.Fill((*[hal.FrameSamples]int16)(&c.fb))
+	to.WriteFrame(&c.fb)
 }

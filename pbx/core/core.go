@@ -25,9 +25,13 @@ const (
 	Answered                         // the called party answered: audio is bridged
 	Held                             // the other party put the call on hold
 	Resumed                          // the other party took the call off hold
+	// Progress: the called party sends in-band progress (early media, RFC
+	// 3960) before answering; audio is bridged, and the caller should play it
+	// instead of its own ringback.
+	Progress
 )
 
-var indicationNames = [...]string{"", "ringing", "busy", "congestion", "answered", "held", "resumed"}
+var indicationNames = [...]string{"", "ringing", "busy", "congestion", "answered", "held", "resumed", "progress"}
 
 func (i Indication) String() string {
 	if int(i) < len(indicationNames) {
@@ -46,9 +50,12 @@ const (
 	Rejected                    // the called party refused or was busy
 	Unroutable                  // no such number
 	Failed                      // an endpoint failed (fault, network)
+	// Transferred: a transfer handed the parties on to another call (see
+	// Engine.Transfer, Engine.Join, Call.Replace); nobody hung up.
+	Transferred
 )
 
-var causeNames = [...]string{"", "normal", "cancelled", "rejected", "unroutable", "failed"}
+var causeNames = [...]string{"", "normal", "cancelled", "rejected", "unroutable", "failed", "transferred"}
 
 func (c Cause) String() string {
 	if int(c) < len(causeNames) {
@@ -79,6 +86,19 @@ type Channel interface {
 	WriteFrame(f *hal.Frame)
 	// SendDigit plays or signals a DTMF digit towards the endpoint.
 	SendDigit(d byte)
+	// Transferred tells the channel that a transfer took its call from
+	// away without a hang-up. When to is not nil the channel now belongs to
+	// call to (it talks to to.Other(ch), or waits for it to be answered)
+	// and reports to it from now on; when to is nil the channel has left
+	// (it was the transferor, or the party a Replaces took over) and should
+	// end its side quietly, as its protocol asks.
+	Transferred(from, to *Call)
+}
+
+// MediaReporter is a channel with a media stream whose quality the call
+// record keeps: a SIP leg's RTP session. Called in the engine goroutine.
+type MediaReporter interface {
+	MediaStats() (MediaStats, bool)
 }
 
 // Frontend is a set of endpoints paced by an audio bus: the FXS ports of a board.

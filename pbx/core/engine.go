@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookswitch/hookswitch/pbx/dialplan"
+	"github.com/hookswitch/hookswitch/pbx/tone"
 )
 
 // Router finds the channel that answers a dialled entry of the dial plan.
@@ -36,11 +37,40 @@ type Engine struct {
 	calls  []*Call
 	posted chan func()
 	ticks  []func(time.Time)
+
+	ringback  tone.Spec // played to a transferred caller while the target alerts; none when unnamed
+	holdMusic tone.Spec // played to a held party
+
+	recent     []Record // ended calls, a ring
+	recentNext int
+	recentMax  int
 }
 
+// Option configures an engine.
+type Option func(*Engine)
+
+// WithTones gives the engine the country's tones: the ringback a caller
+// moved by a transfer hears while the target alerts. Without it that
+// caller hears silence.
+func WithTones(p *tone.Plan) Option {
+	return func(e *Engine) {
+		if s, ok := p.Tone(tone.Ringback); ok {
+			e.ringback = s
+		}
+	}
+}
+
+// WithRecent sets how many ended calls' records Recent keeps (default 200; 0 none).
+func WithRecent(n int) Option { return func(e *Engine) { e.recentMax = max(n, 0) } }
+
 // New builds an engine over a frontend, a dial plan and a router.
-func New(log *slog.Logger, front Frontend, plan *dialplan.Plan, router Router) *Engine {
-	return &Engine{log: log, front: front, plan: plan, router: router, posted: make(chan func(), postQueue)}
+func New(log *slog.Logger, front Frontend, plan *dialplan.Plan, router Router, opts ...Option) *Engine {
+	e := &Engine{log: log, front: front, plan: plan, router: router, posted: make(chan func(), postQueue),
+		holdMusic: holdMusic(), recentMax: defaultRecent}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 // Now returns the time of the last frame.
@@ -96,9 +126,7 @@ func (e *Engine) Step() error {
 		break
 	}
 	for _, c := range e.calls {
-		if c.bridged {
-			c.bridge()
-		}
+		c.step()
 	}
 	e.front.Send()
 	return nil
@@ -117,37 +145,47 @@ func (e *Engine) Run(ctx context.Context) error {
 // Dial places a call from a channel to a dialled number. The caller is told
 // the outcome through Indicate (Congestion, Busy, Ringing, Answered).
 func (e *Engine) Dial(from Channel, who Party, number string) *Call {
+	c := e.newCall(from, who, number)
+	e.offer(c)
+	return c
+}
+
+func (e *Engine) newCall(from Channel, who Party, number string) *Call {
 	e.nextID++
-	c := &Call{ID: e.nextID, From: who, To: number, A: from, State: Alerting, Started: e.now, eng: e}
+	return &Call{ID: e.nextID, From: who, To: number, A: from, State: Alerting, Started: e.now, eng: e}
+}
+
+// offer routes the number c.A dialled and offers c to the channel found.
+func (e *Engine) offer(c *Call) {
+	from, number := c.A, c.To
 	res, entry := e.plan.Match(number)
 	if res != dialplan.Complete && res != dialplan.Ambiguous {
 		e.log.Info("call to unknown number", "from", from.Name(), "number", number)
 		from.Indicate(c, Congestion)
-		c.State, c.Cause, c.Ended = Ended, Unroutable, e.now
-		return c
+		c.end(Unroutable)
+		return
 	}
 	to, err := e.router.Route(entry)
 	if err != nil {
 		e.log.Info("no route", "from", from.Name(), "number", number, "err", err)
 		from.Indicate(c, Congestion)
-		c.State, c.Cause, c.Ended = Ended, Unroutable, e.now
-		return c
+		c.end(Unroutable)
+		return
 	}
 	c.B = to
 	e.calls = append(e.calls, c)
-	e.log.Info("call", "call", c.ID, "from", from.Name(), "caller", who.Number, "to", to.Name(), "number", number)
+	e.log.Info("call", "call", c.ID, "from", from.Name(), "caller", c.From.Number, "to", to.Name(), "number", number)
 	if to == from {
 		c.Reject(to, Busy)
-		return c
+		return
 	}
-	if err := to.Offer(c, who); err != nil {
+	if err := to.Offer(c, c.From); err != nil {
 		ind := Congestion
 		if errors.Is(err, ErrBusy) {
 			ind = Busy
 		}
 		c.Reject(to, ind)
 	}
-	return c
 }
 
 func (e *Engine) remove(c *Call) {

@@ -29,6 +29,11 @@ func (p *endpoint) Hangup(*core.Call, core.Cause)          { p.call = nil }
 func (p *endpoint) ReadFrame(f *hal.Frame)                 { *f = hal.Frame{} }
 func (p *endpoint) WriteFrame(*hal.Frame)                  {}
 func (p *endpoint) SendDigit(byte)                         {}
+func (p *endpoint) Transferred(from, to *core.Call) {
+	if p.call == from {
+		p.call = to
+	}
+}
 
 type router map[string]core.Channel
 

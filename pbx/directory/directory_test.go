@@ -18,6 +18,7 @@ func (f *fakeCh) Hangup(*core.Call, core.Cause)        {}
 func (f *fakeCh) ReadFrame(*hal.Frame)                 {}
 func (f *fakeCh) WriteFrame(*hal.Frame)                {}
 func (f *fakeCh) SendDigit(byte)                       {}
+func (f *fakeCh) Transferred(_, _ *core.Call)          {}
 
 func TestRoute(t *testing.T) {
 	d := New([]User{{Ext: "100", Name: "Alice", Port: 1}, {Ext: "200", Name: "Carol", Password: "pw"}, {Ext: "300", Password: "x"}})

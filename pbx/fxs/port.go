@@ -63,6 +63,7 @@ type Port struct {
 	call    *core.Call // the call the handset is in (or being rung for)
 	waiting *core.Call // a second call offered during a call (call waiting)
 	held    *core.Call // a call on hold while the handset is in another
+	consult *core.Call // a call dialled with one on hold: hanging up transfers
 	caller  Party      // of the call being offered
 	cw      tone.Player
 	cwFrame hal.Frame
@@ -245,15 +246,25 @@ func (p *Port) startDialing() {
 	p.state = collecting
 	p.nDigits = 0
 	p.det.Reset()
-	if p.mwi {
+	switch _, recall := p.plan.Tones[tone.Recall]; {
+	case p.held != nil && recall:
+		p.play(tone.Recall) // dial tone after a hook flash with a call held
+	case p.mwi:
 		p.play(tone.Stutter)
-	} else {
+	default:
 		p.play(tone.Dial)
 	}
 	p.deadline = p.now.Add(p.t.FirstDigit)
 }
 
 func (p *Port) hungUp() {
+	if p.transferOnHangup() {
+		p.stopAll()
+		p.state = idle
+		p.setFeed(hal.FeedForward)
+		p.sendMWI()
+		return
+	}
 	p.endCall()
 	p.stopAll()
 	p.state = idle
@@ -285,8 +296,28 @@ func (p *Port) ringBack(c *core.Call) {
 	p.startRing(p.now)
 }
 
+// transferOnHangup joins the held call and the consultation call when the
+// user hangs up with both (attended transfer, or semi-attended while the
+// consultation still rings). It reports whether it did.
+func (p *Port) transferOnHangup() bool {
+	held, cur, consult := p.held, p.call, p.consult
+	if held == nil || cur == nil || consult == nil || (consult != held && consult != cur) ||
+		p.state != talking && p.state != calling {
+		return false
+	}
+	p.held, p.call, p.consult = nil, nil, nil
+	if _, err := p.eng.Join(held, p, cur, p, nil); err != nil {
+		p.log.Info("transfer on hang-up refused", "err", err)
+		p.held, p.call, p.consult = held, cur, consult
+		return false
+	}
+	return true
+}
+
 // flash is the recall key: it answers a waiting call, swaps between a call
-// and one on hold, or on a dead line brings back the other call or dial tone.
+// and one on hold, holds a lone call and gives recall dial tone for a
+// consultation call, or on a dead line brings back the other call or dial
+// tone.
 func (p *Port) flash() {
 	switch p.state {
 	case talking:
@@ -304,11 +335,15 @@ func (p *Port) flash() {
 			p.hold()
 			p.call = c
 			c.Resume(p)
+		case p.call != nil && p.call.State == core.Connected:
+			p.hold()
+			p.stopAll()
+			p.startDialing()
 		default:
 			p.log.Debug("hook flash", "state", p.state.String())
 		}
 		p.inValid = false
-	case collecting, cleared, howling, parked:
+	case calling, collecting, cleared, howling, parked:
 		p.endCall()
 		p.stopAll()
 		switch {
@@ -376,9 +411,13 @@ func (p *Port) digit(d byte) {
 func (p *Port) dial() {
 	p.state = calling
 	p.deadline = time.Time{}
-	p.call = p.eng.Dial(p, p.self, string(p.digits[:p.nDigits]))
-	if p.call != nil && p.call.State == core.Ended {
-		p.call = nil
+	c := p.eng.Dial(p, p.self, string(p.digits[:p.nDigits]))
+	if c.State == core.Ended {
+		return
+	}
+	p.call = c
+	if p.held != nil {
+		p.consult = c
 	}
 }
 
@@ -622,13 +661,39 @@ func (p *Port) Indicate(c *core.Call, ind core.Indication) {
 		p.player.Stop()
 		p.state = talking
 		p.inValid = false
+	case core.Progress:
+		p.player.Stop() // the far end's own progress audio replaces ringback
 	case core.Held, core.Resumed:
 		// The far end's audio stops or restarts; nothing to play here.
 	}
 }
 
+// Transferred moves the port's reference from one call to the call a
+// transfer made of it; with no new call the port has left, which it takes
+// as the far end leaving.
+func (p *Port) Transferred(from, to *core.Call) {
+	if from == p.consult {
+		p.consult = to
+	}
+	if to == nil {
+		p.Hangup(from, core.Transferred)
+		return
+	}
+	switch from {
+	case p.call:
+		p.call = to
+	case p.held:
+		p.held = to
+	case p.waiting:
+		p.waiting = to
+	}
+}
+
 // Hangup ends the port's call from the other side.
 func (p *Port) Hangup(c *core.Call, cause core.Cause) {
+	if c == p.consult {
+		p.consult = nil
+	}
 	switch c {
 	case p.waiting:
 		p.waiting = nil
@@ -714,7 +779,7 @@ func (p *Port) render(tx *hal.Frame) {
 		p.player.Fill((*[hal.FrameSamples]int16)(tx))
 	case p.state == talking && p.cw.Playing() != "" && p.cwBurst():
 		*tx = p.cwFrame
-	case p.state == talking && p.inValid:
+	case (p.state == talking || p.state == calling) && p.inValid: // calling: early media
 		*tx = p.in
 	default:
 		*tx = hal.Frame{}

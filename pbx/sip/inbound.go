@@ -45,7 +45,13 @@ func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
 		_, party.Name, _ = s.o.Users.SIPUser(user)
 	}
 	l := s.newLeg(user)
-	l.runInbound(req, tx, party, req.Recipient.User)
+	if h := req.GetHeader("Replaces"); h != nil {
+		s.replaces(req, tx, l, h.Value())
+		return
+	}
+	number := req.Recipient.User
+	eng := s.o.Engine
+	l.runInbound(req, tx, party, func() *core.Call { return eng.Dial(l, party, number) })
 }
 
 // sessionExpires reads RFC 4028 Session-Expires (compact form x).
@@ -80,7 +86,7 @@ func supports(req *sip.Request, tag string) bool {
 // (RFC 4028 §9), and what we allow.
 func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) {
 	res.AppendHeader(sip.NewHeader("Allow", allowed))
-	res.AppendHeader(sip.NewHeader("Supported", "timer"))
+	res.AppendHeader(sip.NewHeader("Supported", supported))
 	if se, ok := sessionExpires(req); ok && supports(req, "timer") {
 		refresher := "uac"
 		if h := req.GetHeader("Session-Expires"); h != nil && strings.Contains(h.Value(), "refresher=uas") {
@@ -96,8 +102,10 @@ func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) {
 
 // runInbound is the life of a phone's call until the final response: it
 // returns once the INVITE transaction is done, and leaves an answered call
-// to the leg's own goroutine.
-func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.Party, number string) {
+// to the leg's own goroutine. attach puts the leg in a call, in the engine
+// goroutine: it dials the number the phone asked for, or (Replaces) takes
+// another leg's place; nil or an ended call means it did not.
+func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.Party, attach func() *core.Call) {
 	s := l.s
 	dlg, err := s.dua.ReadInvite(req, tx)
 	if err != nil {
@@ -129,12 +137,11 @@ func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.
 	l.uas, l.sdp, l.lateOffer = dlg, m, len(offer) == 0
 	l.mu.Unlock()
 	l.register(dialogKey(req.CallID().Value(), to, from))
-	l.log.Info("sip: call", "from", party.Number, "name", party.Name, "to", number, "src", req.Source())
+	l.log.Info("sip: call", "from", party.Number, "name", party.Name, "to", req.Recipient.User, "src", req.Source())
 
-	eng := s.o.Engine
 	l.post(func() {
 		l.media = m
-		if c := eng.Dial(l, party, number); c.State != core.Ended {
+		if c := attach(); c != nil && c.State != core.Ended {
 			l.call = c
 		}
 	})
@@ -145,13 +152,22 @@ func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.
 		case c := <-l.cmds:
 			switch {
 			case c.kind == cmdIndicate && c.ind == core.Ringing:
-				_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
+				if !l.early {
+					_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
+				}
+			case c.kind == cmdIndicate && c.ind == core.Progress:
+				// RFC 3960 §3.1 (gateway model): the answer goes out in a 183
+				// and the called side's progress audio flows before the 200,
+				// which repeats the same answer (RFC 3261 §13.2.1).
+				l.early = true
+				_ = dlg.Respond(sip.StatusSessionInProgress, "Session Progress", local,
+					sip.NewHeader("Content-Type", "application/sdp"))
 			case c.kind == cmdIndicate && c.ind == core.Answered:
 				if l.answer(req, dlg, local) {
 					go l.established()
 				}
 				return
-			case c.kind == cmdIndicate: // Busy, Congestion
+			case c.kind == cmdIndicate && (c.ind == core.Busy || c.ind == core.Congestion):
 				code, reason := refusal(c.ind, c.code)
 				l.finish()
 				_ = dlg.Respond(code, reason, nil)
@@ -159,6 +175,10 @@ func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.
 			case c.kind == cmdHangup: // the far end gave up before answering
 				l.finish()
 				_ = dlg.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
+				return
+			case c.kind == cmdLeft: // a transfer took over the call we were placing
+				l.finish()
+				_ = dlg.Respond(sip.StatusRequestTerminated, "Request Terminated", nil)
 				return
 			}
 		case <-ctx.Done(): // CANCEL, or the transaction died
@@ -204,16 +224,42 @@ func (l *leg) hangupCall() {
 	})
 }
 
+// referByeWait is how long a phone that transferred its call with REFER has
+// to send its own BYE once the transfer took the leg out of the call, before
+// we end the dialog ourselves: 64·T1, the transaction timeout of RFC 3261 §17.
+const referByeWait = 64 * 500 * time.Millisecond
+
 // established waits for either side to hang up a connected call.
 func (l *leg) established() {
+	var waitBye <-chan time.Time
 	for {
 		select {
 		case c := <-l.cmds:
-			if c.kind == cmdHangup {
+			switch {
+			case c.kind == cmdHangup,
+				c.kind == cmdIndicate && (c.ind == core.Busy || c.ind == core.Congestion):
 				l.bye()
 				l.finish()
 				return
+			case c.kind == cmdLeft:
+				l.mu.Lock()
+				referred := l.referred
+				l.mu.Unlock()
+				if !referred {
+					l.log.Info("sip: replaced by a transfer")
+					l.bye()
+					l.finish()
+					return
+				}
+				t := time.NewTimer(referByeWait)
+				defer t.Stop()
+				waitBye = t.C
 			}
+		case <-waitBye:
+			l.log.Info("sip: no BYE from the transferring phone")
+			l.bye()
+			l.finish()
+			return
 		case e := <-l.evs:
 			if e.kind == evBye {
 				l.log.Info("sip: phone hung up")
@@ -325,7 +371,22 @@ func (s *Server) renegotiate(req *sip.Request, tx sip.ServerTransaction) {
 	switch {
 	case len(offer) > 0:
 		body, err = m.Answer(offer)
-		l.log.Info("sip: media renegotiated", "method", string(req.Method), "direction", direction(offer))
+		dir := direction(offer)
+		l.log.Info("sip: media renegotiated", "method", string(req.Method), "direction", dir)
+		if err == nil {
+			// RFC 3264 §8.4: sendonly or inactive from the phone puts the
+			// call on hold; the other party hears hold music meanwhile.
+			hold := dir == "sendonly" || dir == "inactive"
+			l.post(func() {
+				switch c := l.call; {
+				case c == nil:
+				case hold:
+					c.Hold(l)
+				default:
+					c.Resume(l)
+				}
+			})
+		}
 	case req.Method == sip.INVITE:
 		body, err = m.Offer()
 	}
@@ -341,8 +402,12 @@ func (s *Server) renegotiate(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-// direction is the a= direction attribute of an SDP body, for logs.
+// direction is the a= direction attribute of an SDP body; a connection
+// address of 0.0.0.0 is the older way to say inactive (RFC 3264 §8.4).
 func direction(sdp []byte) string {
+	if strings.Contains(string(sdp), "c=IN IP4 0.0.0.0") {
+		return "inactive"
+	}
 	for _, d := range []string{"sendonly", "recvonly", "inactive"} {
 		if strings.Contains(string(sdp), "a="+d) {
 			return d

@@ -14,6 +14,7 @@ import (
 	"github.com/hookswitch/hookswitch/hal"
 	"github.com/hookswitch/hookswitch/pbx/core"
 	"github.com/hookswitch/hookswitch/pbx/dialplan"
+	"github.com/hookswitch/hookswitch/pbx/media"
 )
 
 // leg is one SIP dialog as a core.Channel: the B2BUA half of a call that
@@ -44,6 +45,12 @@ type leg struct {
 	sdp Media  // the media, as the signalling side renegotiates it
 	// lateOffer: the INVITE had no offer, so the ACK carries the answer.
 	lateOffer bool
+	// referred: the phone transferred this dialog's call with REFER; once
+	// the transfer takes the leg out of its call, the phone's own BYE ends
+	// the dialog (RFC 5589 §6, §7).
+	referred bool
+	// early: a 183 with our answer went out (early media to the caller).
+	early bool
 }
 
 type cmdKind uint8
@@ -51,6 +58,7 @@ type cmdKind uint8
 const (
 	cmdIndicate cmdKind = iota + 1
 	cmdHangup
+	cmdLeft // a transfer took the leg out of its call without a hang-up
 )
 
 type cmd struct {
@@ -119,7 +127,9 @@ func (l *leg) Offer(c *core.Call, from core.Party) error {
 
 var errNotRegistered = errors.New("sip: user has no registered device")
 
-// Indicate shows the progress of the phone's own call.
+// Indicate shows the progress of the phone's own call. Once the call is up
+// (a transfer can start a new one for it), busy or congestion ends the
+// dialog: the phone has no other way to hear it.
 func (l *leg) Indicate(c *core.Call, ind core.Indication) {
 	code := 0
 	if ind == core.Congestion {
@@ -149,6 +159,35 @@ func (l *leg) Hangup(c *core.Call, cause core.Cause) {
 	}
 	l.call = nil
 	l.send(cmd{kind: cmdHangup, cause: cause})
+}
+
+// Transferred follows the leg's call into the call a transfer made of it,
+// or, with none, ends the leg's side quietly: a leg that was replaced says
+// BYE at once, one whose phone sent the REFER waits for the phone's BYE.
+func (l *leg) Transferred(from, to *core.Call) {
+	if from != l.call {
+		return
+	}
+	l.call = to
+	if to == nil {
+		l.send(cmd{kind: cmdLeft})
+	}
+}
+
+// MediaStats gives the RTP session's quality figures for the call record.
+func (l *leg) MediaStats() (core.MediaStats, bool) {
+	m, ok := l.media.(interface{ Stats() media.Stats })
+	if !ok {
+		return core.MediaStats{}, false
+	}
+	st := m.Stats()
+	return core.MediaStats{
+		Codec: st.Codec, PacketsSent: st.PacketsSent, PacketsReceived: st.PacketsReceived,
+		BytesSent: st.BytesSent, BytesReceived: st.BytesReceived, Lost: st.Lost, Late: st.Late,
+		Concealed: st.Concealed, Jitter: st.Jitter, MaxJitter: st.MaxJitter, RTT: st.RTT,
+		RemoteLost: st.RemoteLost, RemoteJitter: st.RemoteJitter, R: st.R, MOS: st.MOS,
+		Latched: st.Latched, DigitsSent: st.DigitsSent, DigitsReceived: st.DigitsReceived,
+	}, true
 }
 
 // ReadFrame gives the phone's audio, and passes on digits it sent by RFC 4733.
@@ -229,6 +268,18 @@ func (s *Server) legFor(req *sip.Request) *leg {
 	return s.dialogs[inDialogKey(req)]
 }
 
+// legByDialog finds the leg of a dialog named from outside, as Replaces
+// does (RFC 3891 §3: to-tag is our local tag, from-tag the remote one).
+// Some phones swap the two, so the other order is tried too.
+func (s *Server) legByDialog(callID, toTag, fromTag string) *leg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l := s.dialogs[dialogKey(callID, toTag, fromTag)]; l != nil {
+		return l
+	}
+	return s.dialogs[dialogKey(callID, fromTag, toTag)]
+}
+
 // byeTimeout bounds how long we wait for a BYE's answer.
 const byeTimeout = 10 * time.Second
 
@@ -262,6 +313,8 @@ func reasonFor(code int) string {
 		return "Decline"
 	case sip.StatusRequestTerminated:
 		return "Request Terminated"
+	case sip.StatusCallTransactionDoesNotExists:
+		return "Call/Transaction Does Not Exist"
 	case sip.StatusServiceUnavailable:
 		return "Service Unavailable"
 	}

@@ -45,6 +45,7 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 
 	results := make(chan branchResult, len(contacts))
 	ringing := make(chan struct{}, len(contacts)*4)
+	progress := make(chan []byte, len(contacts)*4) // SDP of a 183: early media
 	branches := make([]*branch, len(contacts))
 	pending := 0
 	for i, b := range contacts {
@@ -66,6 +67,12 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 					default:
 					}
 				}
+				if body, _ := sdpBody(r); r.StatusCode == sip.StatusSessionInProgress && len(body) > 0 {
+					select {
+					case progress <- body:
+					default:
+					}
+				}
 				return nil
 			}})
 			results <- branchResult{i, err}
@@ -78,18 +85,38 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 	}
 
 	winner := -1
-	busy, rang, cancelled := false, false, false
+	busy, rang, cancelled, early := false, false, false, false
 	for pending > 0 && winner < 0 {
 		select {
 		case <-ringing:
 			if !rang {
 				rang = true
 				l.post(func() {
-					if l.call == c {
-						c.Ringing(l)
+					if l.call != nil {
+						l.call.Ringing(l)
 					}
 				})
 			}
+		case body := <-progress:
+			// Early media (RFC 3960): the first device's 183 answer sets up
+			// the session, and its progress audio reaches the caller.
+			if early || cancelled {
+				continue
+			}
+			if err := m.Accept(body); err != nil {
+				l.log.Info("sip: early media answer not acceptable", "err", err)
+				continue
+			}
+			early = true
+			l.mu.Lock()
+			l.sdp = m
+			l.mu.Unlock()
+			l.post(func() {
+				l.media = m
+				if l.call != nil {
+					l.call.Progress(l)
+				}
+			})
 		case r := <-results:
 			pending--
 			if r.err == nil && !cancelled {
@@ -107,7 +134,7 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 				l.drop(branches[r.i].dlg)
 			}
 		case cm := <-l.cmds:
-			if cm.kind == cmdHangup && !cancelled {
+			if (cm.kind == cmdHangup || cm.kind == cmdLeft) && !cancelled {
 				cancelled = true
 				for _, b := range branches {
 					if b != nil {
@@ -118,7 +145,11 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 		}
 	}
 	if winner < 0 {
-		_ = m.Close()
+		if early {
+			l.closeMedia()
+		} else {
+			_ = m.Close()
+		}
 		if !cancelled {
 			ind := core.Congestion
 			if busy {
@@ -161,8 +192,8 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 	l.log.Info("sip: answered", "contact", contacts[winner].Contact.String())
 	l.post(func() {
 		l.media = m
-		if l.call == c {
-			c.Answer(l)
+		if l.call != nil {
+			l.call.Answer(l)
 		}
 	})
 	l.established()
@@ -182,7 +213,7 @@ func (l *leg) inviteTo(b registrar.Binding, from core.Party, offer []byte) *sip.
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: l.user, Host: s.host}})
 	req.AppendHeader(sip.HeaderClone(&s.contact))
 	req.AppendHeader(sip.NewHeader("Allow", allowed))
-	req.AppendHeader(sip.NewHeader("Supported", "timer"))
+	req.AppendHeader(sip.NewHeader("Supported", supported))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer)
 	return req
@@ -199,7 +230,7 @@ func (l *leg) drop(dlg *sipgo.DialogClientSession) {
 // reject refuses the offered call in the engine goroutine.
 func (l *leg) reject(c *core.Call, ind core.Indication) {
 	l.post(func() {
-		if l.call == c {
+		if c := l.call; c != nil {
 			l.call = nil
 			c.Reject(l, ind)
 		}

@@ -141,6 +141,7 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	s.srv.OnCancel(s.guarded(s.cancel))
 	s.srv.OnInfo(s.guarded(s.info))
 	s.srv.OnUpdate(s.guarded(s.update))
+	s.srv.OnRefer(s.guarded(s.refer))
 	s.srv.OnSubscribe(s.guarded(s.subscribe))
 	s.srv.OnNoRoute(s.guarded(s.noRoute))
 	return s, nil
