@@ -95,6 +95,12 @@ type Channel interface {
 	Transferred(from, to *Call)
 }
 
+// Identified is a channel that knows whose it is: a transfer that makes
+// it the caller of a new call presents this identity.
+type Identified interface {
+	Self() Party
+}
+
 // MediaReporter is a channel with a media stream whose quality the call
 // record keeps: a SIP leg's RTP session. Called in the engine goroutine.
 type MediaReporter interface {

@@ -41,11 +41,16 @@ func (c *Call) tell(s TransferState) {
 	}
 }
 
-// partyOf is who ch is in the call: the caller's identity, or the number
-// that was dialled for the called party.
+// partyOf is who ch is in the call: the caller's identity, or the called
+// party's own when it tells (Identified), else the number that was dialled.
 func (c *Call) partyOf(ch Channel) Party {
 	if ch == c.A {
 		return c.From
+	}
+	if id, ok := ch.(Identified); ok {
+		if p := id.Self(); p.Number != "" {
+			return p
+		}
 	}
 	return Party{Number: c.To}
 }

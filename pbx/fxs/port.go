@@ -126,6 +126,9 @@ func itoa(n int) string {
 // Name identifies the port.
 func (p *Port) Name() string { return p.name }
 
+// Self is the port's subscriber, as caller ID presents it.
+func (p *Port) Self() core.Party { return p.self }
+
 // Number is the port's extension.
 func (p *Port) Number() string { return p.self.Number }
 

@@ -174,6 +174,15 @@ func (l *leg) Transferred(from, to *core.Call) {
 	}
 }
 
+// Self is the SIP user the leg serves, with the directory's name for it.
+func (l *leg) Self() core.Party {
+	p := core.Party{Number: l.user}
+	if l.s.o.Users != nil {
+		_, p.Name, _ = l.s.o.Users.SIPUser(l.user)
+	}
+	return p
+}
+
 // MediaStats gives the RTP session's quality figures for the call record.
 func (l *leg) MediaStats() (core.MediaStats, bool) {
 	m, ok := l.media.(interface{ Stats() media.Stats })
