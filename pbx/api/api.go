@@ -30,6 +30,7 @@ func Register(mux *http.ServeMux, p *pbx.PBX, version string, started time.Time)
 	mux.HandleFunc("GET /api/v1/health", s.health)
 	mux.HandleFunc("GET /api/v1/ports", s.ports)
 	mux.HandleFunc("GET /api/v1/calls", s.calls)
+	mux.HandleFunc("GET /api/v1/cdr", s.cdr)
 	mux.HandleFunc("POST /api/v1/ports/{n}/mwi", s.mwi)
 }
 
@@ -77,34 +78,6 @@ func (s *Server) ports(w http.ResponseWriter, r *http.Request) {
 			}
 			out.Ports = append(out.Ports, Port{Port: p.Line().Port(), Ext: p.Number(), State: p.State(),
 				Hook: hook, Feed: p.Line().Feed().String(), MWI: p.MWI()})
-		}
-	})
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) calls(w http.ResponseWriter, r *http.Request) {
-	type call struct {
-		ID    uint64 `json:"id"`
-		From  string `json:"from"`
-		To    string `json:"to"`
-		A     string `json:"a"`
-		B     string `json:"b"`
-		State string `json:"state"`
-	}
-	out := struct {
-		Calls []call `json:"calls"`
-	}{Calls: []call{}}
-	err := s.do(r, func() {
-		for _, c := range s.pbx.Engine.Calls() {
-			cc := call{ID: c.ID, From: c.From.Number, To: c.To, A: c.A.Name(), State: c.State.String()}
-			if c.B != nil {
-				cc.B = c.B.Name()
-			}
-			out.Calls = append(out.Calls, cc)
 		}
 	})
 	if err != nil {
