@@ -67,7 +67,9 @@ type Port struct {
 	caller  Party      // of the call being offered
 	cw      tone.Player
 	cwFrame hal.Frame
-	noCW    bool // call waiting disabled: a second call gets busy
+	noCW    bool      // call waiting disabled: a second call gets busy
+	cwid    cwidStep  // off-hook caller ID for the waiting call
+	cwidAt  time.Time // when the current step times out
 	in      hal.Frame
 	inValid bool
 	rx      *hal.Frame
@@ -109,6 +111,9 @@ func newPort(line hal.Line, log *slog.Logger, sub Subscriber, t Timings, plan *t
 		gen:  dtmf.NewGenerator(),
 		fsk:  callerid.NewModulator(std),
 		msg:  make([]byte, 0, callerid.MaxMessage),
+		// The lamp starts dark, as the phone's does: nothing to tell it
+		// until a mailbox says otherwise.
+		mwiSent: true,
 	}
 	p.name = "fxs/" + itoa(line.Port())
 	p.hook.t = t.hook
@@ -327,6 +332,7 @@ func (p *Port) flash() {
 		switch {
 		case p.waiting != nil:
 			p.cw.Stop()
+			p.stopCWID()
 			c := p.waiting
 			p.waiting = nil
 			p.hold()
@@ -382,6 +388,10 @@ func (p *Port) hold() {
 }
 
 func (p *Port) digit(d byte) {
+	if p.cwid == cwidAck && d >= 'A' && d <= 'D' {
+		p.cwidAcked()
+		return
+	}
 	switch p.state {
 	case talking:
 		if p.call != nil {
@@ -436,6 +446,7 @@ func (p *Port) timers(now time.Time) {
 		p.cadence(now)
 	}
 	p.runSeq(now)
+	p.callerIDOnWaiting(now)
 	if p.deadline.IsZero() || now.Before(p.deadline) {
 		return
 	}
@@ -463,6 +474,10 @@ func (p *Port) Offer(c *core.Call, from core.Party) error {
 		p.waiting = c
 		if s, ok := p.plan.Tones[tone.CallWaiting]; ok {
 			p.cw.Play(s)
+			// The first burst is the subscriber alerting signal; the CPE
+			// alerting signal and the caller ID follow it.
+			p.caller = from
+			p.cwid, p.cwidAt = cwidSAS, p.now.Add(s.Parts[0].Dur+casGap)
 		}
 		c.Ringing(p)
 		return nil
@@ -701,6 +716,7 @@ func (p *Port) Hangup(c *core.Call, cause core.Cause) {
 	case p.waiting:
 		p.waiting = nil
 		p.cw.Stop()
+		p.stopCWID()
 		return
 	case p.held:
 		p.held = nil
@@ -733,6 +749,7 @@ func (p *Port) endCall() {
 
 func (p *Port) stopAll() {
 	p.abortSeq()
+	p.stopCWID()
 	p.player.Stop()
 	p.cw.Stop()
 	p.gen.Stop()
@@ -782,6 +799,8 @@ func (p *Port) render(tx *hal.Frame) {
 		p.player.Fill((*[hal.FrameSamples]int16)(tx))
 	case p.state == talking && p.cw.Playing() != "" && p.cwBurst():
 		*tx = p.cwFrame
+	case p.cwid != cwidNone:
+		*tx = hal.Frame{} // the far end stays muted until the caller ID is sent
 	case (p.state == talking || p.state == calling) && p.inValid: // calling: early media
 		*tx = p.in
 	default:

@@ -21,6 +21,7 @@ type Options struct {
 	ToneOn     time.Duration // DTMF tone length; default 80 ms
 	ToneOff    time.Duration // DTMF gap; default 80 ms
 	Record     time.Duration // how much earpiece audio is kept; default 120 s
+	AckDelay   time.Duration // from the onset of a caller-ID alert heard off-hook to the DTMF acknowledgement; default 100 ms
 }
 
 func (o *Options) defaults() {
@@ -44,6 +45,7 @@ func (o *Options) defaults() {
 	def(&o.ToneOn, 80*time.Millisecond)
 	def(&o.ToneOff, 80*time.Millisecond)
 	def(&o.Record, 120*time.Second)
+	def(&o.AckDelay, 100*time.Millisecond)
 }
 
 // ringHold is how long after the last ring burst the phone still counts as
@@ -280,9 +282,12 @@ func (p *Phone) Status() Status {
 			}
 		}
 		// Call waiting is recognised after its burst, over the call's own
-		// audio: report it while its repetition is still expected.
-		if h := p.ear.History(); len(h) > 0 && h[len(h)-1].Tone == tonerx.Name("callwaiting") && h[len(h)-1].End.IsZero() {
-			s.Heard = "callwaiting"
+		// audio (or the caller ID that follows it): report it while its
+		// repetition is still expected.
+		for _, h := range p.ear.History() {
+			if h.Tone == tonerx.Name("callwaiting") && h.End.IsZero() {
+				s.Heard = "callwaiting"
+			}
 		}
 	}
 	s.Ringing = !closed && !p.lastRing.IsZero() && (p.ringOn || p.now.Sub(p.lastRing) < p.ringGap())
@@ -433,6 +438,23 @@ func (p *Phone) line(t time.Time) {
 }
 
 func (p *Phone) readCID() {
+	// An off-hook phone answers the CPE alerting signal with a DTMF digit so
+	// the exchange sends caller ID for a waiting call (GR-30-CORE: A; ETSI
+	// EN 300 659-1 and BT SIN 227: D). On-hook alerts (BT, ETSI) need none.
+	for _, at := range p.cid.Alerts() {
+		if !p.w.Loop() {
+			continue
+		}
+		start := at.Add(p.opts.AckDelay)
+		if start.Before(p.now) {
+			start = p.now
+		}
+		ack := byte('D')
+		if p.opts.Country == "us" {
+			ack = 'A'
+		}
+		p.keys = append(p.keys, key{start, start.Add(65 * time.Millisecond), ack})
+	}
 	for _, m := range p.cid.Messages() {
 		if m.MWI != nil {
 			p.lamp = *m.MWI
