@@ -55,6 +55,7 @@ func (r Result) String() string { return resultNames[r] }
 // Plan is an immutable set of patterns.
 type Plan struct {
 	entries []Entry
+	parsed  [][]elem // entries' patterns, parsed once
 }
 
 // ErrOverlap is wrapped by New when two patterns can match the same number
@@ -75,7 +76,11 @@ func New(entries []Entry) (*Plan, error) {
 			}
 		}
 	}
-	return &Plan{entries: append([]Entry(nil), entries...)}, nil
+	p := &Plan{entries: append([]Entry(nil), entries...)}
+	for _, e := range p.entries {
+		p.parsed = append(p.parsed, parse(e.Pattern))
+	}
+	return p, nil
 }
 
 // Match classifies digits. For Complete and Ambiguous it returns the entry
@@ -88,7 +93,7 @@ func (p *Plan) Match(digits string) (Result, Entry) {
 	)
 	for i := range p.entries {
 		e := &p.entries[i]
-		m, needMore := match(parse(e.Pattern), digits)
+		m, needMore := match(p.parsed[i], digits)
 		if m {
 			full = e
 			fullN++
