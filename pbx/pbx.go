@@ -108,7 +108,7 @@ func (p *PBX) ListenSIP(userAgent string, now func() time.Time) (*sip.Server, er
 	if err != nil || rtpAddr.IsUnspecified() {
 		rtpAddr = netip.MustParseAddr("127.0.0.1")
 	}
-	media := sip.NewRTPMedia(sip.RTPOpts{Addr: rtpAddr, Now: now, Log: p.log.With("part", "rtp")})
+	media := sip.NewRTPMedia(sip.RTPOpts{Addr: rtpAddr, Now: now, Log: p.log.With("part", "rtp"), Engine: p.Engine})
 	srv, err := sip.Listen(p.log.With("part", "sip"), sip.Opts{
 		Listen: c.Listen, UserAgent: userAgent, Realm: c.Realm, Users: p.Dir, Engine: p.Engine,
 		Media:   media,

@@ -44,6 +44,7 @@ type Leg struct {
 // peer, what we sent, and the peer's RTCP view of what we sent.
 type Media struct {
 	Codec           string  `json:"codec"`
+	Remote          string  `json:"remote"`
 	PacketsSent     uint64  `json:"packets_sent"`
 	PacketsReceived uint64  `json:"packets_received"`
 	Lost            int64   `json:"lost"`
@@ -84,7 +85,7 @@ func callJSON(r core.Record, now time.Time) Call {
 		}
 		lj := Leg{Side: [2]string{"a", "b"}[i], Channel: l.Channel}
 		if m := l.Media; m != nil {
-			lj.Media = &Media{Codec: m.Codec, PacketsSent: m.PacketsSent, PacketsReceived: m.PacketsReceived,
+			lj.Media = &Media{Codec: m.Codec, Remote: m.Remote, PacketsSent: m.PacketsSent, PacketsReceived: m.PacketsReceived,
 				Lost: m.Lost, Late: m.Late, Concealed: m.Concealed, Jitter: ms(m.Jitter), MaxJitter: ms(m.MaxJitter),
 				RTT: ms(m.RTT), RemoteLost: m.RemoteLost, RemoteJitter: ms(m.RemoteJitter), R: m.R, MOS: m.MOS,
 				Latched: m.Latched}

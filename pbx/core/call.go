@@ -238,6 +238,12 @@ func (c *Call) step() {
 		c.A.WriteFrame(&c.fb)
 		return
 	}
+	// Both parties are read even when nothing is bridged, so a SIP leg's
+	// socket and jitter buffer keep draining (a holding phone still sends).
+	c.A.ReadFrame(&c.fa)
+	if c.B != nil {
+		c.B.ReadFrame(&c.fb)
+	}
 	if c.music.Playing() == "" {
 		return
 	}
@@ -245,7 +251,6 @@ func (c *Call) step() {
 	if c.holds[0] {
 		to = c.B
 	}
-	to.ReadFrame(&c.fa) // keep its jitter buffer and digit detection moving
 	c.music.Fill((*[hal.FrameSamples]int16)(&c.fb))
 	to.WriteFrame(&c.fb)
 }

@@ -37,6 +37,7 @@ type Engine struct {
 	calls  []*Call
 	posted chan func()
 	ticks  []func(time.Time)
+	afters []func(time.Time)
 
 	ringback  tone.Spec // played to a transferred caller while the target alerts; none when unnamed
 	holdMusic tone.Spec // played to a held party
@@ -83,6 +84,11 @@ func (e *Engine) Plan() *dialplan.Plan { return e.plan }
 // the frontend has received and before calls are bridged.
 func (e *Engine) OnTick(fn func(now time.Time)) { e.ticks = append(e.ticks, fn) }
 
+// AfterTick registers fn to run once per frame in the engine goroutine,
+// after calls are bridged (a batch of RTP the frame wrote goes out here).
+// Like OnTick it must be called before the engine runs.
+func (e *Engine) AfterTick(fn func(now time.Time)) { e.afters = append(e.afters, fn) }
+
 // Post runs fn in the engine goroutine at the next frame. It is how other
 // goroutines act on calls and channels.
 func (e *Engine) Post(fn func()) { e.posted <- fn }
@@ -127,6 +133,9 @@ func (e *Engine) Step() error {
 	}
 	for _, c := range e.calls {
 		c.step()
+	}
+	for _, fn := range e.afters {
+		fn(now)
 	}
 	e.front.Send()
 	return nil

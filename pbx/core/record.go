@@ -6,6 +6,7 @@ import "time"
 // the dependency): what the call record keeps.
 type MediaStats struct {
 	Codec                        string
+	Remote                       string // where RTP goes: the negotiated or latched address
 	PacketsSent, PacketsReceived uint64
 	BytesSent, BytesReceived     uint64
 	Lost                         int64 // RFC 3550 A.3 cumulative loss of what we receive

@@ -17,18 +17,46 @@ type addrPortWriter interface {
 	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
 }
 
-// packetIO adapts a net.PacketConn to AddrPort reads and writes.
+// packetIO adapts a net.PacketConn, or a polled Socket, to AddrPort reads
+// and writes.
 type packetIO struct {
 	conn net.PacketConn
+	sock *Socket
+	mux  *Mux // RTP through a shared Mux: sends are batched by the tick
+	rtcp bool // this is the mux's RTCP side
 	r    addrPortReader
 	w    addrPortWriter
 }
 
-func newPacketIO(c net.PacketConn) packetIO {
+func newPacketIO(c net.PacketConn, sock *Socket) packetIO {
+	if sock != nil {
+		return packetIO{sock: sock}
+	}
 	p := packetIO{conn: c}
 	p.r, _ = c.(addrPortReader)
 	p.w, _ = c.(addrPortWriter)
 	return p
+}
+
+// same reports whether both use one socket (rtcp-mux).
+func (p *packetIO) same(q *packetIO) bool {
+	if p.mux != nil {
+		return p.mux == q.mux && p.rtcp == q.rtcp
+	}
+	if p.sock != nil {
+		return p.sock == q.sock
+	}
+	return p.conn == q.conn
+}
+
+func (p *packetIO) close() error {
+	if p.mux != nil {
+		return nil // shared: the Mux's owner closes it
+	}
+	if p.sock != nil {
+		return p.sock.Close()
+	}
+	return p.conn.Close()
 }
 
 func (p *packetIO) read(b []byte) (int, netip.AddrPort, error) {
@@ -50,6 +78,14 @@ func (p *packetIO) read(b []byte) (int, netip.AddrPort, error) {
 // write sends to dst; ua is dst as a *net.UDPAddr, made once per peer change
 // for conns without the netip method.
 func (p *packetIO) write(b []byte, dst netip.AddrPort, ua *net.UDPAddr) (int, error) {
+	switch {
+	case p.mux != nil && p.rtcp:
+		return len(b), p.mux.rtcp.WriteTo(b, dst)
+	case p.mux != nil:
+		return len(b), p.mux.queue(b, dst)
+	case p.sock != nil:
+		return len(b), p.sock.WriteTo(b, dst)
+	}
 	if p.w != nil {
 		return p.w.WriteToUDPAddrPort(b, dst)
 	}

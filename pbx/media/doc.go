@@ -1,13 +1,28 @@
 // Package media is the RTP engine for SIP call legs: one Session per leg
 // moves 20 ms hal.Frames to and from a peer as G.711 over RTP.
 //
-// Threading. Each Session has one reader goroutine per socket (RTP, and RTCP
-// unless muxed) that parses packets into reused buffers and feeds the jitter
-// buffer and the RFC 4733 receiver. Everything else belongs to the caller's
-// single media tick: every 20 ms it calls ReadFrame (one frame out of the
-// jitter buffer) and WriteFrame (one frame encoded and sent) for every active
-// leg. WriteFrame, StartDigit, StopDigit and SendDigit must be called from that
-// one goroutine; Update, Stats and Close may be called from any.
+// Threading. Everything but reception belongs to the caller's single media
+// tick: every 20 ms it calls ReadFrame (one frame out of the jitter buffer)
+// and WriteFrame (one frame encoded and sent) for every active leg.
+// WriteFrame, StartDigit, StopDigit and SendDigit must be called from that
+// one goroutine; Update, Stats and Close may be called from any. Reception
+// takes one of three shapes, by the sockets in Config:
+//
+//   - Conn (any net.PacketConn): a reader goroutine per socket parses
+//     packets into reused buffers and feeds the jitter buffer and the RFC
+//     4733 receiver. Simple, and what tests with in-memory conns use, but
+//     every packet wakes a goroutine.
+//   - Socket (Linux): the session's own port pair, outside Go's network
+//     poller; the tick calls Poll, which takes what waited with one
+//     recvmmsg. No wake-ups at all.
+//   - Mux (Linux): one port pair shared by every session. The tick calls
+//     the Mux's Poll at its start, which reads everything that waited in
+//     batches and routes each packet by source address (and SSRC), and
+//     its Flush at its end, which sends the tick's packets with sendmmsg.
+//     The fewest system calls; see Mux for how sources are told apart.
+//
+// In the last two, each packet's arrival time is the kernel's stamp, so
+// jitter is measured as the packets arrived, not as the tick read them.
 //
 // Symmetric RTP. RTP goes to the negotiated address until the session latches
 // to another source: a new source address is taken after Config.LatchPackets

@@ -161,7 +161,7 @@ func (s *Session) accept(from netip.AddrPort, p *rtp.Packet) bool {
 	if s.media.Load().RTCPMux {
 		rtcpTo = from
 	}
-	s.peer.Store(newPeer(from, rtcpTo, true))
+	s.setPeer(newPeer(from, rtcpTo, true))
 	rx.heard = true
 	rx.cand = candidate{}
 	rx.c.latches++
@@ -179,7 +179,19 @@ func (s *Session) newSource(ssrc uint32) {
 	rx.src.Reset()
 	rx.jb.Reset()
 	rx.ev.Reset()
+	if s.mux != nil {
+		s.mux.heard(s, s.peer.Load().rtp, ssrc, rx.ssrc, rx.haveSSRC)
+	}
 	rx.ssrc, rx.haveSSRC = ssrc, true
+}
+
+// setPeer replaces where RTP and RTCP go (called with s.mu held), and tells
+// the Mux the session now listens for that address.
+func (s *Session) setPeer(p *peer) {
+	old := s.peer.Swap(p)
+	if s.mux != nil && !s.closed.Load() {
+		s.mux.move(s, old, p)
+	}
 }
 
 // deliver passes a digit report on without blocking. Called with s.mu held.
@@ -205,4 +217,52 @@ func (s *Session) ReadFrame(f *hal.Frame) jitter.Output {
 	}
 	s.mu.Unlock()
 	return out
+}
+
+// rtcpPollEvery is how many ticks apart Poll reads the RTCP socket: RTCP
+// comes every few seconds (RFC 3550 §6.2), and the kernel's arrival stamps
+// keep the round-trip time exact however late it is read.
+const rtcpPollEvery = 5
+
+// Poll reads the datagrams waiting on a polled session's sockets (Config.
+// Socket) and handles them at their kernel arrival times (now when the
+// kernel gave none). The media tick calls it before ReadFrame; it does
+// nothing for a session with reader goroutines.
+func (s *Session) Poll(now time.Time) {
+	if s.rtpIO.sock == nil || s.closed.Load() {
+		return
+	}
+	s.drain(&s.rtpIO, s.pollBufs[:], now, false)
+	s.polls++
+	if s.hasRTCP && !s.rtcpIO.same(&s.rtpIO) && s.polls%rtcpPollEvery == 0 {
+		s.drain(&s.rtcpIO, s.rtcpBufs[:], now, true)
+	}
+}
+
+// drain reads io until it has nothing more.
+func (s *Session) drain(io *packetIO, bufs [][]byte, now time.Time, rtcpOnly bool) {
+	for {
+		n, err := io.sock.ReadBatch(bufs, s.pollOut[:])
+		for i := range n {
+			d := &s.pollOut[i]
+			at := d.At
+			if at.IsZero() {
+				at = now
+			}
+			if rtcpOnly {
+				s.receiveRTCP(bufs[i][:d.N], d.From, at)
+			} else {
+				s.Receive(bufs[i][:d.N], d.From, at)
+			}
+		}
+		if err != nil {
+			s.mu.Lock()
+			s.rx.c.readErrors++
+			s.mu.Unlock()
+			return
+		}
+		if n < len(bufs) {
+			return
+		}
+	}
 }

@@ -137,7 +137,7 @@ func (s *Session) latchRTCP(from netip.AddrPort) {
 	if s.latchMode == LatchNever || from == pe.rtcp || from.Addr() != pe.rtp.Addr() {
 		return
 	}
-	s.peer.Store(newPeer(pe.rtp, from, pe.latched))
+	s.setPeer(newPeer(pe.rtp, from, pe.latched))
 }
 
 // reportsAboutUs keeps the peer's view of our stream and the round-trip time

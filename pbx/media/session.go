@@ -35,6 +35,13 @@ type Config struct {
 	// RTCPConn is the RTCP socket (RTP port + 1), owned likewise. Leave it nil
 	// with rtcp-mux (RTCP then shares Conn) or to run without RTCP.
 	RTCPConn net.PacketConn
+	// Socket and RTCPSocket replace Conn and RTCPConn with tick-polled
+	// sockets (Linux): Start then runs no reader goroutine, and the media
+	// tick calls Poll before ReadFrame. The session owns them likewise.
+	Socket, RTCPSocket *Socket
+	// Mux replaces all of them with a shared port pair: the tick calls the
+	// Mux's Poll and Flush instead, and the session only registers with it.
+	Mux *Mux
 	// Media is what offer/answer agreed (pbx/media/sdp).
 	Media sdp.Negotiated
 	// SSRC, Seq and Timestamp start our stream. RFC 3550 §5.1 wants the
@@ -73,6 +80,8 @@ const (
 // Session is one call leg's RTP stream.
 type Session struct {
 	rtpIO, rtcpIO packetIO
+	mux           *Mux
+	muxFlow       flow // the stream the Mux routes here; guarded by mux.mu
 	hasRTCP       bool
 	now           func() time.Time
 	epoch         time.Time
@@ -93,7 +102,12 @@ type Session struct {
 
 	digits chan rtpevent.Report
 
-	rtpBuf, rtcpBuf [maxPacket]byte // owned by the reader goroutines
+	rtpBuf, rtcpBuf [maxPacket]byte // owned by the reader goroutines, or by Poll
+	rtpBuf2         [maxPacket]byte // Poll's second RTP buffer: two datagrams a read
+	pollBufs        [2][]byte
+	rtcpBufs        [1][]byte
+	pollOut         [2]Datagram
+	polls           uint64
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -178,7 +192,7 @@ type remoteReport struct {
 
 // New builds a session. It starts no goroutine: call Start.
 func New(c Config) (*Session, error) {
-	if c.Conn == nil {
+	if c.Conn == nil && c.Socket == nil && c.Mux == nil {
 		return nil, ErrNoConn
 	}
 	if c.Now == nil {
@@ -197,7 +211,7 @@ func New(c Config) (*Session, error) {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Session{
-		rtpIO:     newPacketIO(c.Conn),
+		rtpIO:     newPacketIO(c.Conn, c.Socket),
 		now:       c.Now,
 		epoch:     c.Now(),
 		ssrc:      c.SSRC,
@@ -207,12 +221,24 @@ func New(c Config) (*Session, error) {
 		latchN:    c.LatchPackets,
 		digits:    make(chan rtpevent.Report, digitQueue),
 	}
+	if c.Mux != nil {
+		s.mux = c.Mux
+		s.rtpIO = packetIO{mux: c.Mux}
+	}
 	switch {
+	case c.Mux != nil && c.Media.RTCPMux:
+		s.rtcpIO, s.hasRTCP = s.rtpIO, true
+	case c.Mux != nil:
+		s.rtcpIO, s.hasRTCP = packetIO{mux: c.Mux, rtcp: true}, true
 	case c.Media.RTCPMux:
 		s.rtcpIO, s.hasRTCP = s.rtpIO, true
+	case c.RTCPSocket != nil:
+		s.rtcpIO, s.hasRTCP = newPacketIO(nil, c.RTCPSocket), true
 	case c.RTCPConn != nil:
-		s.rtcpIO, s.hasRTCP = newPacketIO(c.RTCPConn), true
+		s.rtcpIO, s.hasRTCP = newPacketIO(c.RTCPConn, nil), true
 	}
+	s.pollBufs = [2][]byte{s.rtpBuf[:], s.rtpBuf2[:]}
+	s.rtcpBufs = [1][]byte{s.rtcpBuf[:]}
 	m := c.Media
 	s.media.Store(&m)
 	s.peer.Store(newPeer(m.Remote, m.RemoteRTCP, false))
@@ -237,13 +263,23 @@ func (s *Session) randomInterval() uint64 {
 	return s.tx.interval/2 + s.tx.rng.Uint64N(s.tx.interval+1)
 }
 
-// Start launches the reader goroutines. It is safe to call once; later calls
-// do nothing.
+// Start launches the reader goroutines (Conn), or registers the session
+// with its Mux; a Socket session needs neither. It is safe to call once;
+// later calls do nothing.
 func (s *Session) Start() {
 	s.startOnce.Do(func() {
+		if s.mux != nil {
+			s.mu.Lock()
+			s.mux.add(s, s.peer.Load()) // from now on the Mux's Poll hands it packets
+			s.mu.Unlock()
+			return
+		}
+		if s.rtpIO.sock != nil {
+			return // polled: Poll reads
+		}
 		s.wg.Add(1)
 		go s.readLoop(&s.rtpIO, s.rtpBuf[:], false)
-		if s.hasRTCP && s.rtcpIO.conn != s.rtpIO.conn {
+		if s.hasRTCP && !s.rtcpIO.same(&s.rtpIO) {
 			s.wg.Add(1)
 			go s.readLoop(&s.rtcpIO, s.rtcpBuf[:], true)
 		}
@@ -256,9 +292,14 @@ func (s *Session) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
-		err = s.rtpIO.conn.Close()
-		if s.hasRTCP && s.rtcpIO.conn != s.rtpIO.conn {
-			err = errors.Join(err, s.rtcpIO.conn.Close())
+		if s.mux != nil {
+			s.mu.Lock()
+			s.mux.remove(s, s.peer.Load(), s.rx.ssrc, s.rx.haveSSRC)
+			s.mu.Unlock()
+		}
+		err = s.rtpIO.close()
+		if s.hasRTCP && !s.rtcpIO.same(&s.rtpIO) {
+			err = errors.Join(err, s.rtcpIO.close())
 		}
 		s.wg.Wait()
 	})
@@ -275,7 +316,7 @@ func (s *Session) Update(m sdp.Negotiated) error {
 	s.media.Store(&m)
 	if old.Remote != m.Remote || old.RemoteRTCP != m.RemoteRTCP {
 		s.mu.Lock()
-		s.peer.Store(newPeer(m.Remote, m.RemoteRTCP, false))
+		s.setPeer(newPeer(m.Remote, m.RemoteRTCP, false))
 		s.rx.heard, s.rx.cand = false, candidate{}
 		s.mu.Unlock()
 	}

@@ -191,7 +191,7 @@ func (l *leg) MediaStats() (core.MediaStats, bool) {
 	}
 	st := m.Stats()
 	return core.MediaStats{
-		Codec: st.Codec, PacketsSent: st.PacketsSent, PacketsReceived: st.PacketsReceived,
+		Codec: st.Codec, Remote: st.Remote.String(), PacketsSent: st.PacketsSent, PacketsReceived: st.PacketsReceived,
 		BytesSent: st.BytesSent, BytesReceived: st.BytesReceived, Lost: st.Lost, Late: st.Late,
 		Concealed: st.Concealed, Jitter: st.Jitter, MaxJitter: st.MaxJitter, RTT: st.RTT,
 		RemoteLost: st.RemoteLost, RemoteJitter: st.RemoteJitter, R: st.R, MOS: st.MOS,

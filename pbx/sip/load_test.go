@@ -1,54 +1,264 @@
 package sip_test
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/pprof"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookswitch/hookswitch/pbx/core"
 )
 
-// TestSIPpLoad measures the B2BUA under SIPp load: SIPp (uac, user 200)
-// calls user 201, another SIPp (uas) answers; each call has digest auth,
-// G.711 both ways through the engine, and lasts HOOKSWITCH_LOAD_HOLD ms.
-// Run by hand (it takes the machine):
+// The load tests measure the B2BUA under SIPp load: SIPp (uac, user 200)
+// calls user 201, another SIPp (uas) answers; each call has digest auth and
+// G.711 both ways through the engine (each SIPp streams a tone). They are
+// run by hand (they take the machine) and report what they measured:
 //
 //	HOOKSWITCH_LOAD=200 HOOKSWITCH_LOAD_CALLS=2000 go test ./pbx/sip -run TestSIPpLoad -v
-func TestSIPpLoad(t *testing.T) {
-	rate := os.Getenv("HOOKSWITCH_LOAD")
-	if rate == "" {
-		t.Skip("set HOOKSWITCH_LOAD=calls per second to run the load test")
+//	HOOKSWITCH_LOAD_CONCURRENT=1000 go test ./pbx/sip -run TestSIPpConcurrent -v -timeout 20m
+//
+// TestSIPpLoad: call setup rate. Each call lasts HOOKSWITCH_LOAD_HOLD ms
+// (default 2000); the test fails on any failed call. CPU is the test
+// process's (the whole PBX: engine, simulated board, SIP, RTP).
+//
+// TestSIPpConcurrent: N calls set up at HOOKSWITCH_LOAD (default 100/s),
+// then a 10 s window with all of them bridged: CPU per relayed RTP packet
+// (no signalling in the window) and how far the 20 ms engine tick fell
+// behind the wall clock (a frame is late when the lag passes 20 ms).
+// HOOKSWITCH_LOAD_PROFILE=file writes a CPU profile of the window.
+
+var sippCounter = regexp.MustCompile(`(Successful|Failed) call\s+\|\s+\d+\s+\|\s+(\d+)`)
+
+// loadRun is a SIPp instance run without message tracing (which would cost
+// SIPp more than the calls do).
+type loadRun struct {
+	cmd  *exec.Cmd
+	out  strings.Builder
+	done chan error
+}
+
+func (x *exchange) loadSIPp(scenario string, args ...string) *loadRun {
+	x.t.Helper()
+	all := append([]string{"-sf", scenarioFile(scenario), "-nostdin", "-timeout", "600s", "-timeout_error",
+		"-max_recv_loops", "10000", "-i", "127.0.0.1", "-mi", "127.0.0.1"}, args...)
+	r := &loadRun{done: make(chan error, 1)}
+	r.cmd = exec.Command(sippBin(x.t), all...)
+	r.cmd.Dir = x.dir
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if err := r.cmd.Start(); err != nil {
+		x.t.Fatal(err)
 	}
-	calls := os.Getenv("HOOKSWITCH_LOAD_CALLS")
-	if calls == "" {
-		calls = "1000"
+	go func() { r.done <- r.cmd.Wait() }()
+	x.t.Cleanup(func() { _ = r.cmd.Process.Kill() })
+	return r
+}
+
+// counts are SIPp's final successful and failed call counters.
+func (r *loadRun) counts() (ok, failed int) {
+	for _, m := range sippCounter.FindAllStringSubmatch(r.out.String(), -1) {
+		n, _ := strconv.Atoi(m[2])
+		if m[1] == "Successful" {
+			ok = n
+		} else {
+			failed = n
+		}
 	}
-	hold := os.Getenv("HOOKSWITCH_LOAD_HOLD")
-	if hold == "" {
-		hold = "2000"
+	return ok, failed
+}
+
+// cpuOf is a finished process's CPU time.
+func cpuOf(c *exec.Cmd) time.Duration {
+	if c.ProcessState == nil {
+		return 0
 	}
-	x := newExchange(t)
-	uas := x.startSIPp("uas-load.xml", "-p", "5094", "-mp", "16000", "-rtp_echo")
+	return c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// lagWatch samples how far the engine's frames (paced by the simulated
+// board) trail the wall clock.
+type lagWatch struct {
+	max, late atomic.Int64 // ns; samples more than one frame behind
+	stop      chan struct{}
+}
+
+func (x *exchange) watchLag() *lagWatch {
+	w := &lagWatch{stop: make(chan struct{})}
+	wall0, sim0 := time.Now(), x.b.Now()
+	go func() {
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+			}
+			lag := time.Since(wall0) - x.b.Now().Sub(sim0)
+			if int64(lag) > w.max.Load() {
+				w.max.Store(int64(lag))
+			}
+			if lag > 20*time.Millisecond {
+				w.late.Add(1)
+			}
+		}
+	}()
+	return w
+}
+
+func (w *lagWatch) reset() { w.max.Store(0); w.late.Store(0) }
+
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, v, err)
+	}
+	return n
+}
+
+// startLoad registers the answering SIPp as user 201 and returns it.
+func (x *exchange) startLoadUAS() *loadRun {
+	uas := x.loadSIPp("uas-load.xml", "-p", "5094", "-mp", "16000")
 	reg := x.startSIPp("register-only.xml", "-key", "contact_port", "5094", "-au", "201", "-ap", "Dan-Secret-201",
 		"-s", "201", "-m", "1", "-p", "5095", x.target())
 	x.wait(reg, "register")
-	var ru0 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	start := time.Now()
-	uac := x.startSIPp("uac-call.xml", "-key", "user", "200", "-au", "200", "-ap", carolPW, "-s", "201",
-		"-d", hold, "-r", rate, "-m", calls, "-l", "100000", "-p", "5096", "-mp", "26000", x.target())
-	x.wait(uac, "load")
-	wall := time.Since(start)
-	var ru1 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
-	n, _ := strconv.Atoi(calls)
-	h, _ := strconv.Atoi(hold)
-	// Each call relays 50 packets/s each way for its hold time, through two legs.
-	pkts := float64(n) * float64(h) / 1000 * 50 * 2
-	t.Logf("%d calls at %s/s, 0 failed (SIPp exit 0), in %v wall; hookswitch CPU %v = %.0f%% of one core; "+
-		"%v CPU per call, %.2f µs per relayed RTP packet (all CPU counted)",
-		n, rate, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(),
-		(cpu / time.Duration(n)).Round(time.Microsecond), cpu.Seconds()*1e6/pkts)
+	return uas
+}
+
+func (x *exchange) startLoadUAC(rate, calls, hold int) *loadRun {
+	return x.loadSIPp("uac-call.xml", "-key", "user", "200", "-au", "200", "-ap", carolPW, "-s", "201",
+		"-d", strconv.Itoa(hold), "-r", strconv.Itoa(rate), "-m", strconv.Itoa(calls), "-l", "100000",
+		"-p", "5096", "-mp", "26000", x.target())
+}
+
+func TestSIPpLoad(t *testing.T) {
+	if os.Getenv("HOOKSWITCH_LOAD") == "" {
+		t.Skip("set HOOKSWITCH_LOAD=calls per second to run the load test")
+	}
+	rate := envInt(t, "HOOKSWITCH_LOAD", 0)
+	calls := envInt(t, "HOOKSWITCH_LOAD_CALLS", 1000)
+	hold := envInt(t, "HOOKSWITCH_LOAD_HOLD", 2000)
+	x := newExchange(t)
+	uas := x.startLoadUAS()
+	lag := x.watchLag()
+	defer close(lag.stop)
+	cpu0, start := selfCPU(), time.Now()
+	uac := x.startLoadUAC(rate, calls, hold)
+	err := <-uac.done
+	wall, cpu := time.Since(start), selfCPU()-cpu0
+	ok, failed := uac.counts()
+	x.until(60*time.Second, "calls ended", func() bool { return x.calls() == 0 })
 	_ = uas.cmd.Process.Kill()
+	<-uas.done
+	// Each call relays 50 packets/s each way for its hold time.
+	pkts := float64(ok) * float64(hold) / 1000 * 50 * 2
+	t.Log(x.mediaSummary())
+	t.Logf("%d calls at %d/s (hold %d ms): %d successful, %d failed, in %v wall; hookswitch CPU %v = %.0f%% of one core, "+
+		"%v per call, %.2f µs per relayed RTP packet (signalling included); SIPp CPU uac %v, uas %v; engine lag max %v, %d samples >20 ms",
+		calls, rate, hold, ok, failed, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(),
+		(cpu / time.Duration(max(ok, 1))).Round(time.Microsecond), cpu.Seconds()*1e6/max(pkts, 1),
+		cpuOf(uac.cmd).Round(time.Millisecond), cpuOf(uas.cmd).Round(time.Millisecond),
+		time.Duration(lag.max.Load()).Round(time.Millisecond), lag.late.Load())
+	if err != nil || failed > 0 || ok != calls {
+		tail := uac.out.String()
+		if i := strings.LastIndex(tail, "Statistics Screen"); i > 0 {
+			tail = tail[i:]
+		}
+		files, _ := filepath.Glob(filepath.Join(x.dir, "uac-call_*_errors.log"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			if len(b) > 4000 {
+				b = b[:4000]
+			}
+			tail += "\n" + string(b)
+		}
+		t.Fatalf("SIPp: %v, %d of %d calls successful, %d failed\n%s", err, ok, calls, failed, tail)
+	}
+}
+
+// mediaSummary averages the SIP legs' media figures over the recent call
+// records: proof that the packets went where they belong.
+func (x *exchange) mediaSummary() string {
+	var legs, rx, tx, lost, late int64
+	var mos float64
+	for _, r := range x.records() {
+		for _, l := range []*core.MediaStats{r.A.Media, r.B.Media} {
+			if l == nil {
+				continue
+			}
+			legs++
+			rx += int64(l.PacketsReceived)
+			tx += int64(l.PacketsSent)
+			lost += l.Lost
+			late += int64(l.Late)
+			mos += l.MOS
+		}
+	}
+	if legs == 0 {
+		return "no media records"
+	}
+	return fmt.Sprintf("last %d legs: %d packets received and %d sent a leg on average, %d lost, %d late in all, mean MOS %.2f",
+		legs, rx/legs, tx/legs, lost, late, mos/float64(legs))
+}
+
+func TestSIPpConcurrent(t *testing.T) {
+	if os.Getenv("HOOKSWITCH_LOAD_CONCURRENT") == "" {
+		t.Skip("set HOOKSWITCH_LOAD_CONCURRENT=calls to run the concurrency test")
+	}
+	n := envInt(t, "HOOKSWITCH_LOAD_CONCURRENT", 0)
+	rate := envInt(t, "HOOKSWITCH_LOAD", 100)
+	const window = 10 * time.Second
+	hold := int((time.Duration(n)*time.Second/time.Duration(rate) + window + 5*time.Second) / time.Millisecond)
+	x := newExchange(t)
+	uas := x.startLoadUAS()
+	uac := x.startLoadUAC(rate, n, hold)
+	x.until(time.Duration(hold)*time.Millisecond, fmt.Sprintf("%d calls up", n), func() bool { return x.connected() == n })
+	time.Sleep(time.Second) // the last calls' media settles
+	lag := x.watchLag()
+	if f := os.Getenv("HOOKSWITCH_LOAD_PROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			t.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	cpu0, start := selfCPU(), time.Now()
+	time.Sleep(window)
+	cpu, wall := selfCPU()-cpu0, time.Since(start)
+	up := x.connected()
+	close(lag.stop)
+	err := <-uac.done
+	ok, failed := uac.counts()
+	_ = uas.cmd.Process.Kill()
+	<-uas.done
+	pkts := float64(n) * wall.Seconds() * 50 * 2
+	t.Logf("%d concurrent bridged calls (%d still up at the end of the window): hookswitch CPU %.0f%% of one core, "+
+		"%.2f µs per relayed RTP packet (no signalling in the window); engine lag max %v, %d of %d samples >20 ms; "+
+		"%d calls successful, %d failed",
+		n, up, 100*cpu.Seconds()/wall.Seconds(), cpu.Seconds()*1e6/pkts,
+		time.Duration(lag.max.Load()).Round(100*time.Microsecond), lag.late.Load(), int(wall/(2*time.Millisecond)), ok, failed)
+	if err != nil || failed > 0 {
+		t.Errorf("SIPp: %v, %d failed", err, failed)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/pbx/core"
 	"github.com/hookswitch/hookswitch/pbx/media"
 	"github.com/hookswitch/hookswitch/pbx/media/rtpevent"
 	"github.com/hookswitch/hookswitch/pbx/media/sdp"
@@ -27,6 +28,12 @@ type RTPOpts struct {
 	PortMin, PortMax int
 	Now              func() time.Time
 	Log              *slog.Logger
+	// Engine, when set, runs a shared media port (media.Mux on PortMin, or
+	// any even port): every leg advertises it, and the engine's tick reads
+	// and sends all legs' RTP in batches. NewRTPMedia must then be called
+	// before the engine runs. Without it (or where the system has no
+	// polled sockets) each leg has its own port pair.
+	Engine *core.Engine
 }
 
 // NewRTPMedia returns the MediaFactory of pbx/media sessions.
@@ -38,12 +45,27 @@ func NewRTPMedia(o RTPOpts) MediaFactory {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	p := &ports{o: o, next: o.PortMin}
+	if o.Engine != nil {
+		mux, err := media.ListenMux(o.Addr, o.PortMin)
+		if err != nil {
+			o.Log.Warn("sip: no shared media port, one port pair per call", "err", err)
+		} else {
+			p.mux = mux
+			o.Engine.OnTick(mux.Poll)
+			o.Engine.AfterTick(func(time.Time) {
+				if err := mux.Flush(); err != nil {
+					o.Log.Warn("sip: media send", "err", err)
+				}
+			})
+		}
+	}
 	return func() (Media, error) { return p.newMedia() }
 }
 
 // ports hands out RTP/RTCP socket pairs.
 type ports struct {
 	o    RTPOpts
+	mux  *media.Mux // the shared port, or nil
 	mu   sync.Mutex
 	next int
 }
@@ -90,24 +112,44 @@ func (p *ports) pair() (rtpC, rtcpC *net.UDPConn, err error) {
 var errNoPorts = errors.New("sip: no free RTP port pair")
 
 func (p *ports) newMedia() (*rtpMedia, error) {
-	rtpC, rtcpC, err := p.pair()
-	if err != nil {
+	m := &rtpMedia{p: p}
+	if p.mux != nil {
+		m.mux = p.mux
+	} else if sock, rtcp, err := p.socketPair(); err == nil {
+		// Tick-polled sockets where the system has them (Linux): no reader
+		// goroutine and no wake-up per packet (media.Socket).
+		m.sock, m.rtcpSock = sock, rtcp
+	} else if m.rtp, m.rtcp, err = p.pair(); err != nil {
 		return nil, err
 	}
 	var r [8]byte
 	_, _ = rand.Read(r[:])
-	m := &rtpMedia{p: p, rtp: rtpC, rtcp: rtcpC}
-	m.local = sdp.Local{Addr: p.o.Addr, Port: rtpC.LocalAddr().(*net.UDPAddr).Port,
-		SessionID: binary.BigEndian.Uint64(r[:]) >> 1, Version: 1}
+	m.local = sdp.Local{Addr: p.o.Addr, Port: m.port(), SessionID: binary.BigEndian.Uint64(r[:]) >> 1, Version: 1}
 	return m, nil
+}
+
+// socketPair binds polled sockets in the configured range.
+func (p *ports) socketPair() (rtp, rtcp *media.Socket, err error) {
+	if p.o.PortMin == 0 {
+		return media.ListenSocketPair(p.o.Addr, 0, 0, 0)
+	}
+	p.mu.Lock()
+	start := p.next
+	p.next += 2
+	if p.next+1 > p.o.PortMax {
+		p.next = p.o.PortMin
+	}
+	p.mu.Unlock()
+	return media.ListenSocketPair(p.o.Addr, p.o.PortMin, p.o.PortMax, start)
 }
 
 // rtpMedia adapts a media.Session to Media: it runs the SDP offer/answer
 // and creates the session once the first negotiation is done.
 type rtpMedia struct {
-	p    *ports
-	rtp  *net.UDPConn
-	rtcp *net.UDPConn
+	p              *ports
+	rtp, rtcp      *net.UDPConn  // sockets with reader goroutines, or
+	sock, rtcpSock *media.Socket // polled sockets, or
+	mux            *media.Mux    // the shared port
 
 	mu      sync.Mutex // signalling side: SDP state
 	local   sdp.Local
@@ -161,13 +203,20 @@ func (m *rtpMedia) apply(neg sdp.Negotiated) error {
 	}
 	var r [10]byte
 	_, _ = rand.Read(r[:])
-	s, err := media.New(media.Config{
+	cfg := media.Config{
 		Conn: m.rtp, RTCPConn: m.rtcp, Media: neg,
 		// RFC 3550 §5.1: random initial SSRC, sequence number and timestamp.
 		SSRC: binary.BigEndian.Uint32(r[0:]), Seq: binary.BigEndian.Uint16(r[4:]), Timestamp: binary.BigEndian.Uint32(r[6:]),
 		CNAME: "hookswitch@" + m.local.Addr.String(),
 		Now:   m.p.o.Now, Log: m.p.o.Log,
-	})
+	}
+	switch {
+	case m.mux != nil:
+		cfg.Conn, cfg.RTCPConn, cfg.Mux = nil, nil, m.mux
+	case m.sock != nil:
+		cfg.Conn, cfg.RTCPConn, cfg.Socket, cfg.RTCPSocket = nil, nil, m.sock, m.rtcpSock
+	}
+	s, err := media.New(cfg)
 	if err != nil {
 		return fmt.Errorf("sip: media: %w", err)
 	}
@@ -176,8 +225,10 @@ func (m *rtpMedia) apply(neg sdp.Negotiated) error {
 	return nil
 }
 
+// ReadFrame polls the sockets (a polled session) and plays this tick's frame.
 func (m *rtpMedia) ReadFrame(f *hal.Frame) {
 	if s := m.sess.Load(); s != nil {
+		s.Poll(m.p.o.Now())
 		s.ReadFrame(f)
 		return
 	}
@@ -244,5 +295,22 @@ func (m *rtpMedia) Close() error {
 		_ = s.Bye("call ended")
 		return s.Close()
 	}
+	switch {
+	case m.mux != nil:
+		return nil
+	case m.sock != nil:
+		return errors.Join(m.sock.Close(), m.rtcpSock.Close())
+	}
 	return errors.Join(m.rtp.Close(), m.rtcp.Close())
+}
+
+// port is the local RTP port.
+func (m *rtpMedia) port() int {
+	if m.mux != nil {
+		return m.mux.Port()
+	}
+	if m.sock != nil {
+		return int(m.sock.LocalAddr().Port())
+	}
+	return m.rtp.LocalAddr().(*net.UDPAddr).Port
 }

@@ -1,0 +1,328 @@
+package media
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// muxBatch is how many datagrams a Mux reads or writes a system call.
+const muxBatch = 64
+
+// muxSocketBuffer is the Mux sockets' buffer size: a tick's worth of
+// packets for a few thousand legs.
+const muxSocketBuffer = 8 << 20
+
+// Mux is one RTP socket, and the RTCP socket above it, shared by many
+// sessions (Config.Mux): every leg advertises the same port, and packets
+// are told apart by where they come from. It reads everything that waited
+// with one recvmmsg per 64 datagrams at the start of each tick (Poll), and
+// sends what the tick's sessions wrote with one sendmmsg per 64 at its end
+// (Flush). Per relayed packet that is a small fraction of a system call
+// instead of two, and one socket's state in the cache instead of thousands.
+//
+// Demultiplexing: a packet goes to the session whose peer (the SDP address,
+// or the one it latched to) it comes from; when several sessions share a
+// peer address (one test tool playing many phones) the RTP SSRC picks the
+// one that already receives that stream, or else the first that has not
+// heard its peer yet. A packet from an address no session expects is
+// offered to the session that already receives its SSRC (a NAT rebinding,
+// which that session's latching rules then judge), or, when exactly one
+// session still waits for its peer's first packet, to that one; otherwise
+// it is dropped. That is weaker than per-leg ports for phones behind NAT
+// whose first packet comes from an unannounced address while many calls
+// start at once; Socket sessions keep the per-leg behaviour.
+//
+// Poll and Flush run in the media tick goroutine; sessions register and
+// move from any goroutine.
+type Mux struct {
+	rtp, rtcp *Socket
+
+	mu      sync.Mutex
+	byAddr  map[netip.AddrPort][]*Session // current peer RTP address
+	byRTCP  map[netip.AddrPort][]*Session // current peer RTCP address
+	byFlow  map[flow]*Session             // the stream a session receives: peer address and SSRC
+	bySSRC  map[uint32]*Session           // the same by SSRC alone, for a peer that moved
+	waiting map[*Session]struct{}         // have not heard their peer yet
+	dropped uint64                        // datagrams no session took
+
+	// tick goroutine only
+	rx    [][]byte
+	rxOut []Datagram
+	tx    [][]byte
+	txTo  []netip.AddrPort
+	txN   int
+	polls uint64
+}
+
+// ListenMux binds the shared RTP socket on port (even; 0 for any even port)
+// of ip and the RTCP socket on the port above it (RFC 3550 §11).
+func ListenMux(ip netip.Addr, port int) (*Mux, error) {
+	var rtp, rtcp *Socket
+	var err error
+	if port == 0 {
+		for range 16 {
+			if rtp, err = listenSocket(netip.AddrPortFrom(ip, 0), muxBatch, muxSocketBuffer); err != nil {
+				return nil, err
+			}
+			if p := rtp.LocalAddr().Port(); p%2 == 0 && p < 0xffff {
+				if rtcp, err = listenSocket(netip.AddrPortFrom(ip, p+1), muxBatch, muxSocketBuffer); err == nil {
+					break
+				}
+			}
+			_ = rtp.Close()
+			rtp = nil
+		}
+		if rtp == nil {
+			return nil, ErrNoPorts
+		}
+	} else {
+		if rtp, err = listenSocket(netip.AddrPortFrom(ip, uint16(port)), muxBatch, muxSocketBuffer); err != nil {
+			return nil, err
+		}
+		if rtcp, err = listenSocket(netip.AddrPortFrom(ip, uint16(port+1)), muxBatch, muxSocketBuffer); err != nil {
+			_ = rtp.Close()
+			return nil, err
+		}
+	}
+	m := &Mux{rtp: rtp, rtcp: rtcp, byAddr: map[netip.AddrPort][]*Session{}, byRTCP: map[netip.AddrPort][]*Session{},
+		byFlow: map[flow]*Session{}, bySSRC: map[uint32]*Session{}, waiting: map[*Session]struct{}{}, rxOut: make([]Datagram, muxBatch), tx: make([][]byte, muxBatch),
+		txTo: make([]netip.AddrPort, muxBatch)}
+	m.rx = make([][]byte, muxBatch)
+	for i := range m.rx {
+		m.rx[i] = make([]byte, maxPacket)
+		m.tx[i] = make([]byte, headerSize+maxPacket)
+	}
+	return m, nil
+}
+
+// Port is the RTP port every session of the mux advertises.
+func (m *Mux) Port() int { return int(m.rtp.LocalAddr().Port()) }
+
+// Dropped counts datagrams that no session took.
+func (m *Mux) Dropped() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dropped
+}
+
+// Close releases the sockets.
+func (m *Mux) Close() error {
+	err := m.rtp.Close()
+	if e := m.rtcp.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+func addSession(list []*Session, s *Session) []*Session {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func removeSession(list []*Session, s *Session) []*Session {
+	for i, x := range list {
+		if x == s {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// add registers s under its peer's addresses.
+func (m *Mux) add(s *Session, pe *peer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.byAddr[pe.rtp] = addSession(m.byAddr[pe.rtp], s)
+	m.byRTCP[pe.rtcp] = addSession(m.byRTCP[pe.rtcp], s)
+	m.waiting[s] = struct{}{}
+}
+
+// move re-registers s when its peer changes (a re-INVITE, latching).
+func (m *Mux) move(s *Session, old, now *peer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.unindex(old.rtp, old.rtcp, s)
+	m.byAddr[now.rtp] = addSession(m.byAddr[now.rtp], s)
+	m.byRTCP[now.rtcp] = addSession(m.byRTCP[now.rtcp], s)
+}
+
+func (m *Mux) unindex(rtp, rtcp netip.AddrPort, s *Session) {
+	if l := removeSession(m.byAddr[rtp], s); len(l) == 0 {
+		delete(m.byAddr, rtp)
+	} else {
+		m.byAddr[rtp] = l
+	}
+	if l := removeSession(m.byRTCP[rtcp], s); len(l) == 0 {
+		delete(m.byRTCP, rtcp)
+	} else {
+		m.byRTCP[rtcp] = l
+	}
+}
+
+// flow is one RTP stream as it arrives: source address and SSRC. Two test
+// tools may well pick the same SSRCs, so the SSRC alone does not do.
+type flow struct {
+	from netip.AddrPort
+	ssrc uint32
+}
+
+// remove forgets s (Close).
+func (m *Mux) remove(s *Session, pe *peer, ssrc uint32, haveSSRC bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.unindex(pe.rtp, pe.rtcp, s)
+	if haveSSRC {
+		m.forget(s, ssrc)
+	}
+	delete(m.waiting, s)
+}
+
+func (m *Mux) forget(s *Session, ssrc uint32) {
+	if m.bySSRC[ssrc] == s {
+		delete(m.bySSRC, ssrc)
+	}
+	if m.byFlow[s.muxFlow] == s {
+		delete(m.byFlow, s.muxFlow)
+	}
+}
+
+// heard records that s receives remote stream ssrc from "from".
+func (m *Mux) heard(s *Session, from netip.AddrPort, ssrc uint32, old uint32, hadOld bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if hadOld {
+		m.forget(s, old)
+	}
+	s.muxFlow = flow{from, ssrc}
+	m.byFlow[s.muxFlow] = s
+	m.bySSRC[ssrc] = s
+	delete(m.waiting, s)
+}
+
+// route picks the session for a datagram from "from"; ssrc is the RTP or
+// RTCP sender SSRC (ok false when too short to carry one).
+func (m *Mux) route(rtcp bool, from netip.AddrPort, ssrc uint32, ok bool) *Session {
+	index := m.byAddr
+	if rtcp {
+		index = m.byRTCP
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	list := index[from]
+	switch {
+	case len(list) == 1:
+		return list[0]
+	case len(list) > 1:
+		if ok {
+			if s := m.byFlow[flow{from, ssrc}]; s != nil && !rtcp {
+				return s
+			}
+			if s := m.bySSRC[ssrc]; s != nil && rtcp && s.peer.Load().rtcp == from {
+				return s
+			}
+		}
+		for _, s := range list { // a new stream: the first session still waiting for one
+			if _, w := m.waiting[s]; w {
+				return s
+			}
+		}
+		return list[0]
+	}
+	if ok {
+		if s := m.bySSRC[ssrc]; s != nil {
+			return s
+		}
+	}
+	if len(m.waiting) == 1 {
+		for s := range m.waiting {
+			return s
+		}
+	}
+	m.dropped++
+	return nil
+}
+
+// Poll reads every datagram waiting on the RTP socket (and, every fifth
+// tick, the RTCP socket) and hands each to its session, at its kernel
+// arrival time (now when there is none). Call it at the start of the tick,
+// before the sessions' ReadFrame.
+func (m *Mux) Poll(now time.Time) {
+	m.drain(m.rtp, now, false)
+	m.polls++
+	if m.polls%rtcpPollEvery == 0 {
+		m.drain(m.rtcp, now, true)
+	}
+}
+
+func (m *Mux) drain(sock *Socket, now time.Time, rtcp bool) {
+	for {
+		n, err := sock.ReadBatch(m.rx, m.rxOut)
+		for i := range n {
+			d := &m.rxOut[i]
+			b := m.rx[i][:d.N]
+			at := d.At
+			if at.IsZero() {
+				at = now
+			}
+			if rtcp {
+				// RTCP sender SSRC: bytes 4-7 of the first packet (RFC 3550 §6.4).
+				ssrc, ok := ssrcAt(b, 4)
+				if s := m.route(true, d.From, ssrc, ok); s != nil {
+					s.receiveRTCP(b, d.From, at)
+				}
+				continue
+			}
+			// RTP SSRC: bytes 8-11 (RFC 3550 §5.1); RTCP on the RTP port (RFC
+			// 5761 rtcp-mux) carries its sender SSRC at 4-7.
+			off := 8
+			if len(b) > 1 && b[1] >= 192 && b[1] <= 223 {
+				off = 4
+			}
+			ssrc, ok := ssrcAt(b, off)
+			if s := m.route(false, d.From, ssrc, ok); s != nil {
+				s.Receive(b, d.From, at)
+			}
+		}
+		if err != nil || n < len(m.rx) {
+			return
+		}
+	}
+}
+
+func ssrcAt(b []byte, off int) (uint32, bool) {
+	if len(b) < off+4 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(b[off:]), true
+}
+
+// queue copies one datagram into this tick's send batch, sending the batch
+// when it fills.
+func (m *Mux) queue(b []byte, to netip.AddrPort) error {
+	if m.txN == len(m.tx) {
+		if err := m.Flush(); err != nil {
+			return err
+		}
+	}
+	m.tx[m.txN] = m.tx[m.txN][:copy(m.tx[m.txN][:cap(m.tx[m.txN])], b)]
+	m.txTo[m.txN] = to
+	m.txN++
+	return nil
+}
+
+// Flush sends the datagrams the tick's sessions wrote. Call it at the end
+// of the tick.
+func (m *Mux) Flush() error {
+	if m.txN == 0 {
+		return nil
+	}
+	_, err := m.rtp.WriteBatch(m.tx[:m.txN], m.txTo[:m.txN])
+	m.txN = 0
+	return err
+}
