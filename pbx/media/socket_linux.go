@@ -41,6 +41,8 @@ type Socket struct {
 	fd    int // -1 once closed
 	local netip.AddrPort
 
+	stamps bool // the kernel stamps arrivals (SO_TIMESTAMPNS)
+
 	msgs  []mmsgHdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6 // large enough for IPv4 too
@@ -74,7 +76,7 @@ func listenSocket(addr netip.AddrPort, batch, buf int) (*Socket, error) {
 	}
 	// Kernel arrival stamps make jitter figures exact; without them (user-mode
 	// emulators refuse the option) arrival is read from the clock instead.
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	stamps := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1) == nil
 	if buf > 0 {
 		// Past net.core.rmem_max/wmem_max only with CAP_NET_ADMIN (socket(7)).
 		for _, o := range [][2]int{{unix.SO_RCVBUFFORCE, unix.SO_RCVBUF}, {unix.SO_SNDBUFFORCE, unix.SO_SNDBUF}} {
@@ -96,7 +98,7 @@ func listenSocket(addr netip.AddrPort, batch, buf int) (*Socket, error) {
 	if err != nil {
 		return fail("getsockname", err)
 	}
-	s := &Socket{fd: fd, msgs: make([]mmsgHdr, batch), iovs: make([]unix.Iovec, batch),
+	s := &Socket{fd: fd, stamps: stamps, msgs: make([]mmsgHdr, batch), iovs: make([]unix.Iovec, batch),
 		names: make([]unix.RawSockaddrInet6, batch), ctrl: make([]byte, batch*ctrlSize),
 		out: make([]mmsgHdr, batch), outIovs: make([]unix.Iovec, batch), outNames: make([]unix.RawSockaddrInet6, batch)}
 	switch b := bound.(type) {

@@ -54,7 +54,7 @@ func TestSocketBatch(t *testing.T) {
 			if out[i].From != a.LocalAddr() {
 				t.Errorf("from %v, want %v", out[i].From, a.LocalAddr())
 			}
-			if at := out[i].At; at.Before(before.Add(-time.Second)) || at.After(time.Now()) {
+			if at := out[i].At; b.stamps && (at.Before(before.Add(-time.Second)) || at.After(time.Now())) {
 				t.Errorf("kernel arrival time %v, sent after %v", at, before)
 			}
 			got = append(got, string(bufs[i][:out[i].N]))
