@@ -40,6 +40,7 @@ func Example() {
 	var in, out hal.Frame
 	_ = s.WriteFrame(&out) // each tick: send what the bridge has for this leg...
 	s.ReadFrame(&in)       // ...and take what the leg heard
+	s.PublishStats()       // the tick's sent counts, exact (Stats alone may trail by a few packets)
 	st := s.Stats()
 	fmt.Println(st.Codec, st.Remote, st.PacketsSent)
 	// Output: PCMA 192.0.2.7:30000 1

@@ -48,12 +48,36 @@ type Mux struct {
 	dropped uint64                        // datagrams no session took
 
 	// tick goroutine only
-	rx    [][]byte
-	rxOut []Datagram
-	tx    [][]byte
-	txTo  []netip.AddrPort
-	txN   int
-	polls uint64
+	rx     [][]byte
+	rxOut  []Datagram
+	rxSess []*Session // where each datagram of the batch goes
+	tx     *txBatch   // what this tick's sessions wrote
+	polls  uint64
+
+	// the sender goroutine: it takes a tick's batch from toSend, sends it
+	// and hands it back on free; two batches take turns.
+	toSend, free chan *txBatch
+	sendErrs     chan error
+	sendDone     chan struct{}
+	closeOnce    sync.Once
+}
+
+// txBatch is one tick's datagrams. Its buffers are kept and grow to the
+// most a tick has needed, so sending allocates nothing after the first ticks.
+type txBatch struct {
+	bufs [][]byte
+	tos  []netip.AddrPort
+	n    int
+}
+
+func (b *txBatch) add(p []byte, to netip.AddrPort) {
+	if b.n == len(b.bufs) {
+		b.bufs = append(b.bufs, make([]byte, 0, headerSize+maxPacket))
+		b.tos = append(b.tos, netip.AddrPort{})
+	}
+	b.bufs[b.n] = append(b.bufs[b.n][:0], p...)
+	b.tos[b.n] = to
+	b.n++
 }
 
 // ListenMux binds the shared RTP socket on port (even; 0 for any even port)
@@ -87,14 +111,35 @@ func ListenMux(ip netip.Addr, port int) (*Mux, error) {
 		}
 	}
 	m := &Mux{rtp: rtp, rtcp: rtcp, byAddr: map[netip.AddrPort][]*Session{}, byRTCP: map[netip.AddrPort][]*Session{},
-		byFlow: map[flow]*Session{}, bySSRC: map[uint32]*Session{}, waiting: map[*Session]struct{}{}, rxOut: make([]Datagram, muxBatch), tx: make([][]byte, muxBatch),
-		txTo: make([]netip.AddrPort, muxBatch)}
+		byFlow: map[flow]*Session{}, bySSRC: map[uint32]*Session{}, waiting: map[*Session]struct{}{},
+		rxOut: make([]Datagram, muxBatch), tx: &txBatch{},
+		toSend: make(chan *txBatch, 1), free: make(chan *txBatch, 1), sendErrs: make(chan error, 1),
+		sendDone: make(chan struct{})}
 	m.rx = make([][]byte, muxBatch)
+	m.rxSess = make([]*Session, muxBatch)
 	for i := range m.rx {
 		m.rx[i] = make([]byte, maxPacket)
-		m.tx[i] = make([]byte, headerSize+maxPacket)
 	}
+	m.free <- &txBatch{}
+	go m.sender()
 	return m, nil
+}
+
+// sender sends each tick's batch on its own core, so the tick's goroutine
+// only copies packets (sendmmsg on loopback also delivers them, and wakes
+// whoever waits for them: most of a send's cost).
+func (m *Mux) sender() {
+	defer close(m.sendDone)
+	for b := range m.toSend {
+		if _, err := m.rtp.WriteBatch(b.bufs[:b.n], b.tos[:b.n]); err != nil {
+			select {
+			case m.sendErrs <- err:
+			default:
+			}
+		}
+		b.n = 0
+		m.free <- b
+	}
 }
 
 // Port is the RTP port every session of the mux advertises.
@@ -107,8 +152,12 @@ func (m *Mux) Dropped() uint64 {
 	return m.dropped
 }
 
-// Close releases the sockets.
+// Close stops the sender and releases the sockets. No Flush may follow.
 func (m *Mux) Close() error {
+	m.closeOnce.Do(func() {
+		close(m.toSend)
+		<-m.sendDone
+	})
 	err := m.rtp.Close()
 	if e := m.rtcp.Close(); err == nil {
 		err = e
@@ -206,14 +255,12 @@ func (m *Mux) heard(s *Session, from netip.AddrPort, ssrc uint32, old uint32, ha
 }
 
 // route picks the session for a datagram from "from"; ssrc is the RTP or
-// RTCP sender SSRC (ok false when too short to carry one).
+// RTCP sender SSRC (ok false when too short to carry one). m.mu is held.
 func (m *Mux) route(rtcp bool, from netip.AddrPort, ssrc uint32, ok bool) *Session {
 	index := m.byAddr
 	if rtcp {
 		index = m.byRTCP
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	list := index[from]
 	switch {
 	case len(list) == 1:
@@ -229,6 +276,10 @@ func (m *Mux) route(rtcp bool, from netip.AddrPort, ssrc uint32, ok bool) *Sessi
 		}
 		for _, s := range list { // a new stream: the first session still waiting for one
 			if _, w := m.waiting[s]; w {
+				if ok && !rtcp { // claimed now: the rest of the batch must not take it too
+					delete(m.waiting, s)
+					m.byFlow[flow{from, ssrc}] = s
+				}
 				return s
 			}
 		}
@@ -263,30 +314,37 @@ func (m *Mux) Poll(now time.Time) {
 func (m *Mux) drain(sock *Socket, now time.Time, rtcp bool) {
 	for {
 		n, err := sock.ReadBatch(m.rx, m.rxOut)
+		// Route the whole batch under one lock, then hand the packets over
+		// without it (a session may re-register while it takes one).
+		m.mu.Lock()
 		for i := range n {
 			d := &m.rxOut[i]
 			b := m.rx[i][:d.N]
+			// RTP SSRC: bytes 8-11 (RFC 3550 §5.1); RTCP carries its sender
+			// SSRC at 4-7 (§6.4), also on the RTP port with rtcp-mux (RFC 5761).
+			off := 8
+			if rtcp || len(b) > 1 && b[1] >= 192 && b[1] <= 223 {
+				off = 4
+			}
+			ssrc, ok := ssrcAt(b, off)
+			m.rxSess[i] = m.route(rtcp, d.From, ssrc, ok)
+		}
+		m.mu.Unlock()
+		for i := range n {
+			s := m.rxSess[i]
+			if s == nil {
+				continue
+			}
+			m.rxSess[i] = nil
+			d := &m.rxOut[i]
 			at := d.At
 			if at.IsZero() {
 				at = now
 			}
 			if rtcp {
-				// RTCP sender SSRC: bytes 4-7 of the first packet (RFC 3550 §6.4).
-				ssrc, ok := ssrcAt(b, 4)
-				if s := m.route(true, d.From, ssrc, ok); s != nil {
-					s.receiveRTCP(b, d.From, at)
-				}
-				continue
-			}
-			// RTP SSRC: bytes 8-11 (RFC 3550 §5.1); RTCP on the RTP port (RFC
-			// 5761 rtcp-mux) carries its sender SSRC at 4-7.
-			off := 8
-			if len(b) > 1 && b[1] >= 192 && b[1] <= 223 {
-				off = 4
-			}
-			ssrc, ok := ssrcAt(b, off)
-			if s := m.route(false, d.From, ssrc, ok); s != nil {
-				s.Receive(b, d.From, at)
+				s.receiveRTCP(m.rx[i][:d.N], d.From, at)
+			} else {
+				s.Receive(m.rx[i][:d.N], d.From, at)
 			}
 		}
 		if err != nil || n < len(m.rx) {
@@ -302,27 +360,32 @@ func ssrcAt(b []byte, off int) (uint32, bool) {
 	return binary.BigEndian.Uint32(b[off:]), true
 }
 
-// queue copies one datagram into this tick's send batch, sending the batch
-// when it fills.
+// queue copies one datagram into this tick's send batch.
 func (m *Mux) queue(b []byte, to netip.AddrPort) error {
-	if m.txN == len(m.tx) {
-		if err := m.Flush(); err != nil {
-			return err
-		}
-	}
-	m.tx[m.txN] = m.tx[m.txN][:copy(m.tx[m.txN][:cap(m.tx[m.txN])], b)]
-	m.txTo[m.txN] = to
-	m.txN++
+	m.tx.add(b, to)
 	return nil
 }
 
-// Flush sends the datagrams the tick's sessions wrote. Call it at the end
-// of the tick.
+// Flush hands the datagrams the tick's sessions wrote to the sender, and
+// reports an error the sender met since the last Flush. Call it at the end
+// of the tick. It waits only if the sender has not finished the previous
+// tick's batch.
 func (m *Mux) Flush() error {
-	if m.txN == 0 {
-		return nil
+	var err error
+	select {
+	case err = <-m.sendErrs:
+	default:
 	}
-	_, err := m.rtp.WriteBatch(m.tx[:m.txN], m.txTo[:m.txN])
-	m.txN = 0
+	if m.tx.n == 0 {
+		return err
+	}
+	m.toSend <- m.tx
+	m.tx = <-m.free
 	return err
+}
+
+// Sync waits until everything flushed so far has been sent (tests).
+func (m *Mux) Sync() {
+	b := <-m.free
+	m.free <- b
 }

@@ -85,6 +85,7 @@ func TestMuxDemultiplexes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	m.Sync()
 	// The tool's streams go one to a session, in the order they start (the
 	// mux cannot know which call each belongs to; each keeps its own).
 	for name, want := range map[*Session]uint64{sa: 50, sb: 50, st[0]: 50, st[1]: 50, st[2]: 47} {
@@ -173,6 +174,7 @@ func TestMuxNoAllocations(t *testing.T) {
 		s.ReadFrame(&out)
 		_ = s.WriteFrame(&out)
 		_ = m.Flush()
+		m.Sync()
 		_, _ = src.sock.ReadBatch(bufs[:], dg[:])
 	}
 	for range 50 {
@@ -218,6 +220,7 @@ func BenchmarkRelayMux(b *testing.B) {
 			_ = s.WriteFrame(&out)
 		}
 		_ = m.Flush()
+		m.Sync()
 		for _, src := range srcs { // the peers take what came back
 			n, _ := src.sock.ReadBatch(bufs[:], dg[:])
 			handled += uint64(n)

@@ -25,6 +25,7 @@ func ntpMiddle(n uint64) uint32 { return uint32(n >> 16) }
 // sendReport sends a compound SR or RR plus SDES CNAME (RFC 3550 §6.1). Called
 // from the media tick goroutine.
 func (s *Session) sendReport(now time.Time) error {
+	s.publish()
 	pe := s.peer.Load()
 	if !pe.rtcp.IsValid() || pe.rtcp.Addr().IsUnspecified() || pe.rtcp.Port() == 0 {
 		return nil
@@ -38,8 +39,8 @@ func (s *Session) sendReport(now time.Time) error {
 			SSRC:        s.ssrc,
 			NTPTime:     ntpTime(now),
 			RTPTime:     s.tx.ts, // the sampling instant of the next frame: now
-			PacketCount: uint32(s.txn.packets.Load()),
-			OctetCount:  uint32(s.txn.octets.Load()),
+			PacketCount: uint32(s.tx.packets),
+			OctetCount:  uint32(s.tx.octets),
 			Reports:     blocks,
 		}
 	} else {
@@ -82,6 +83,7 @@ func (s *Session) receptionReport(now time.Time) []rtcp.ReceptionReport {
 // Bye sends an RTCP BYE (RFC 3550 §6.6) in a compound packet. Call it before
 // Close when the call ends; it may be called from any goroutine.
 func (s *Session) Bye(reason string) error {
+	s.publish()
 	pe := s.peer.Load()
 	if !s.hasRTCP || !pe.rtcp.IsValid() || pe.rtcp.Addr().IsUnspecified() {
 		return nil

@@ -64,8 +64,14 @@ func (s *Session) sendRTP(pe *peer, size, payload int) error {
 	if _, err := s.rtpIO.write(tx.buf[:size], pe.rtp, pe.rtpUA); err != nil {
 		return fmt.Errorf("media: send rtp to %v: %w", pe.rtp, err)
 	}
-	s.txn.packets.Add(1)
-	s.txn.octets.Add(uint64(payload))
+	// The counts are the tick's own; they are published for Stats every
+	// few packets, since a locked add per packet stalls on the stores just
+	// made (measured: a third of the send path with thousands of legs).
+	tx.packets++
+	tx.octets += uint64(payload)
+	if tx.packets%publishEvery == 0 {
+		s.publish()
+	}
 	return nil
 }
 

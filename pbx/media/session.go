@@ -102,12 +102,13 @@ type Session struct {
 
 	digits chan rtpevent.Report
 
-	rtpBuf, rtcpBuf [maxPacket]byte // owned by the reader goroutines, or by Poll
-	rtpBuf2         [maxPacket]byte // Poll's second RTP buffer: two datagrams a read
-	pollBufs        [2][]byte
-	rtcpBufs        [1][]byte
-	pollOut         [2]Datagram
-	polls           uint64
+	// Receive buffers of the reader goroutines or Poll: RTP (two, so one
+	// read may take two datagrams) and RTCP. A Mux session reads none, and
+	// has none (a small session keeps the tick's working set in cache).
+	pollBufs [2][]byte
+	rtcpBufs [1][]byte
+	pollOut  [2]Datagram
+	polls    uint64
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -127,6 +128,8 @@ type sender struct {
 	ticks    uint64
 	nextRTCP uint64
 	sentRTP  bool // since the last RTCP report (RFC 3550 §6.4: SR only if we sent)
+	packets  uint64
+	octets   uint64 // RTP payload octets sent (RFC 3550 §6.4.1 sender's octet count)
 	rng      *rand.Rand
 	interval uint64 // ticks
 }
@@ -237,8 +240,11 @@ func New(c Config) (*Session, error) {
 	case c.RTCPConn != nil:
 		s.rtcpIO, s.hasRTCP = newPacketIO(c.RTCPConn, nil), true
 	}
-	s.pollBufs = [2][]byte{s.rtpBuf[:], s.rtpBuf2[:]}
-	s.rtcpBufs = [1][]byte{s.rtcpBuf[:]}
+	if c.Mux == nil {
+		bufs := make([]byte, 3*maxPacket)
+		s.pollBufs = [2][]byte{bufs[:maxPacket:maxPacket], bufs[maxPacket : 2*maxPacket : 2*maxPacket]}
+		s.rtcpBufs = [1][]byte{bufs[2*maxPacket:]}
+	}
 	m := c.Media
 	s.media.Store(&m)
 	s.peer.Store(newPeer(m.Remote, m.RemoteRTCP, false))
@@ -255,6 +261,19 @@ func New(c Config) (*Session, error) {
 	s.rx.jb = jitter.New(c.Jitter)
 	s.rx.ev = rtpevent.NewReceiver(c.EventReceive)
 	return s, nil
+}
+
+// publishEvery is how many packets the sent counts Stats reports may trail.
+const publishEvery = 8
+
+// PublishStats makes Stats's sent counts exact; call it from the media tick
+// goroutine (Stats from other goroutines may trail by a few packets).
+func (s *Session) PublishStats() { s.publish() }
+
+// publish makes the tick's sent counts visible to Stats.
+func (s *Session) publish() {
+	s.txn.packets.Store(s.tx.packets)
+	s.txn.octets.Store(s.tx.octets)
 }
 
 // randomInterval draws an RTCP interval in ticks over [0.5, 1.5] of the mean
@@ -278,10 +297,10 @@ func (s *Session) Start() {
 			return // polled: Poll reads
 		}
 		s.wg.Add(1)
-		go s.readLoop(&s.rtpIO, s.rtpBuf[:], false)
+		go s.readLoop(&s.rtpIO, s.pollBufs[0], false)
 		if s.hasRTCP && !s.rtcpIO.same(&s.rtpIO) {
 			s.wg.Add(1)
-			go s.readLoop(&s.rtcpIO, s.rtcpBuf[:], true)
+			go s.readLoop(&s.rtcpIO, s.rtcpBufs[0], true)
 		}
 	})
 }

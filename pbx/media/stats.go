@@ -56,7 +56,9 @@ type Stats struct {
 // sender's 20 ms frame and our 20 ms tick.
 const packetisation = 2 * hal.FrameDuration
 
-// Stats returns the current figures. Safe from any goroutine.
+// Stats returns the current figures. Safe from any goroutine; the sent
+// counts may trail by up to publishEvery packets unless the tick goroutine
+// called PublishStats.
 func (s *Session) Stats() Stats {
 	m := s.media.Load()
 	pe := s.peer.Load()

@@ -1,12 +1,14 @@
 package sip_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/core"
 )
 
@@ -82,6 +85,22 @@ func cpuOf(c *exec.Cmd) time.Duration {
 	return c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 }
 
+// procCPU is a running process's CPU time so far (/proc/PID/stat utime and
+// stime, in clock ticks of 10 ms on Linux).
+func procCPU(c *exec.Cmd) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
 func selfCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -121,6 +140,44 @@ func (x *exchange) watchLag() *lagWatch {
 
 func (w *lagWatch) reset() { w.max.Store(0); w.late.Store(0) }
 
+// tickWatch measures how long each engine step works (wall time from its
+// first OnTick hook to its last AfterTick hook before the RTP flush).
+type tickWatch struct {
+	start time.Time
+	busy  []time.Duration // ring of the last steps
+	n     int
+	over  atomic.Int64 // steps that worked more than a frame
+}
+
+func (w *tickWatch) hook(p *pbx.PBX) {
+	w.busy = make([]time.Duration, 1<<16)
+	p.Engine.OnTick(func(time.Time) { w.start = time.Now() })
+	p.Engine.AfterTick(func(time.Time) {
+		d := time.Since(w.start)
+		w.busy[w.n%len(w.busy)] = d
+		w.n++
+		if d > 20*time.Millisecond {
+			w.over.Add(1)
+		}
+	})
+}
+
+// summary is the step time's 50th, 99th percentile and maximum over the
+// recorded steps; read it once the engine has stopped or between steps.
+func (w *tickWatch) summary(x *exchange) string {
+	var ds []time.Duration
+	_ = x.p.Engine.Do(context.Background(), func() {
+		ds = slices.Clone(w.busy[:min(w.n, len(w.busy))])
+	})
+	if len(ds) == 0 {
+		return "no steps"
+	}
+	slices.Sort(ds)
+	return fmt.Sprintf("engine step p50 %v, p99 %v, max %v, %d steps over 20 ms",
+		ds[len(ds)/2].Round(10*time.Microsecond), ds[len(ds)*99/100].Round(10*time.Microsecond),
+		ds[len(ds)-1].Round(10*time.Microsecond), w.over.Load())
+}
+
 func envInt(t *testing.T, name string, def int) int {
 	v := os.Getenv(name)
 	if v == "" {
@@ -155,7 +212,8 @@ func TestSIPpLoad(t *testing.T) {
 	rate := envInt(t, "HOOKSWITCH_LOAD", 0)
 	calls := envInt(t, "HOOKSWITCH_LOAD_CALLS", 1000)
 	hold := envInt(t, "HOOKSWITCH_LOAD_HOLD", 2000)
-	x := newExchange(t)
+	ticks := &tickWatch{}
+	x := newExchangeWith(t, exchangeConfig(), ticks.hook)
 	uas := x.startLoadUAS()
 	lag := x.watchLag()
 	defer close(lag.stop)
@@ -170,6 +228,7 @@ func TestSIPpLoad(t *testing.T) {
 	// Each call relays 50 packets/s each way for its hold time.
 	pkts := float64(ok) * float64(hold) / 1000 * 50 * 2
 	t.Log(x.mediaSummary())
+	t.Log(ticks.summary(x))
 	t.Logf("%d calls at %d/s (hold %d ms): %d successful, %d failed, in %v wall; hookswitch CPU %v = %.0f%% of one core, "+
 		"%v per call, %.2f µs per relayed RTP packet (signalling included); SIPp CPU uac %v, uas %v; engine lag max %v, %d samples >20 ms",
 		calls, rate, hold, ok, failed, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(),
@@ -226,7 +285,8 @@ func TestSIPpConcurrent(t *testing.T) {
 	rate := envInt(t, "HOOKSWITCH_LOAD", 100)
 	const window = 10 * time.Second
 	hold := int((time.Duration(n)*time.Second/time.Duration(rate) + window + 5*time.Second) / time.Millisecond)
-	x := newExchange(t)
+	ticks := &tickWatch{}
+	x := newExchangeWith(t, exchangeConfig(), ticks.hook)
 	uas := x.startLoadUAS()
 	uac := x.startLoadUAC(rate, n, hold)
 	x.until(time.Duration(hold)*time.Millisecond, fmt.Sprintf("%d calls up", n), func() bool { return x.connected() == n })
@@ -243,11 +303,13 @@ func TestSIPpConcurrent(t *testing.T) {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	cpu0, start := selfCPU(), time.Now()
+	cpu0, uac0, uas0, start := selfCPU(), procCPU(uac.cmd), procCPU(uas.cmd), time.Now()
 	time.Sleep(window)
 	cpu, wall := selfCPU()-cpu0, time.Since(start)
+	uacCPU, uasCPU := procCPU(uac.cmd)-uac0, procCPU(uas.cmd)-uas0
 	up := x.connected()
 	close(lag.stop)
+	t.Log(ticks.summary(x))
 	err := <-uac.done
 	ok, failed := uac.counts()
 	_ = uas.cmd.Process.Kill()
@@ -255,9 +317,10 @@ func TestSIPpConcurrent(t *testing.T) {
 	pkts := float64(n) * wall.Seconds() * 50 * 2
 	t.Logf("%d concurrent bridged calls (%d still up at the end of the window): hookswitch CPU %.0f%% of one core, "+
 		"%.2f µs per relayed RTP packet (no signalling in the window); engine lag max %v, %d of %d samples >20 ms; "+
-		"%d calls successful, %d failed",
+		"SIPp uac %.0f%%, uas %.0f%% of one core; %d calls successful, %d failed",
 		n, up, 100*cpu.Seconds()/wall.Seconds(), cpu.Seconds()*1e6/pkts,
-		time.Duration(lag.max.Load()).Round(100*time.Microsecond), lag.late.Load(), int(wall/(2*time.Millisecond)), ok, failed)
+		time.Duration(lag.max.Load()).Round(100*time.Microsecond), lag.late.Load(), int(wall/(2*time.Millisecond)),
+		100*uacCPU.Seconds()/wall.Seconds(), 100*uasCPU.Seconds()/wall.Seconds(), ok, failed)
 	if err != nil || failed > 0 {
 		t.Errorf("SIPp: %v, %d failed", err, failed)
 	}

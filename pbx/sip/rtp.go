@@ -228,7 +228,9 @@ func (m *rtpMedia) apply(neg sdp.Negotiated) error {
 // ReadFrame polls the sockets (a polled session) and plays this tick's frame.
 func (m *rtpMedia) ReadFrame(f *hal.Frame) {
 	if s := m.sess.Load(); s != nil {
-		s.Poll(m.p.o.Now())
+		if m.sock != nil {
+			s.Poll(m.p.o.Now())
+		}
 		s.ReadFrame(f)
 		return
 	}
@@ -278,9 +280,11 @@ func (m *rtpMedia) Digit() (byte, bool) {
 	}
 }
 
-// Stats returns the session's figures (zero before negotiation).
+// Stats returns the session's figures (zero before negotiation); the engine
+// goroutine calls it, the one that sends, so the sent counts are exact.
 func (m *rtpMedia) Stats() media.Stats {
 	if s := m.sess.Load(); s != nil {
+		s.PublishStats()
 		return s.Stats()
 	}
 	return media.Stats{}
