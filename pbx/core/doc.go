@@ -7,4 +7,17 @@
 // DTMF out — so the core does not care which kinds it bridges. Other
 // goroutines (SIP transactions, the management API) never touch this state:
 // they Post work to the engine.
+//
+// Transfers join the remote parties of calls without the channels knowing
+// each other: Engine.Transfer (blind: the party across from the transferor
+// is offered to a number), Engine.Join (attended: the parties across two
+// calls continue in one; semi-attended while the second still alerts) and
+// Call.Replace (RFC 3891: a channel takes another's place). Each makes a
+// new call and tells the channels with Channel.Transferred, so no one hears
+// a hang-up. The engine plays what a channel cannot: hold music to a held
+// party, ringback to a caller a transfer moved while the target alerts.
+//
+// Every call keeps a Record (times, cause, the transfers that made or ended
+// it, each leg's RTP quality from MediaReporter channels); the engine keeps
+// the records of recently ended calls for the CDR list (Engine.Recent).
 package core

@@ -4,6 +4,14 @@
 // makes each SIP call a B2BUA leg — a core.Channel — that the engine bridges
 // to analog ports and to other legs.
 //
+// Calls: early media (a called phone's 183 with SDP reaches the caller, and
+// a SIP caller gets a 183 with our answer), re-INVITE hold and resume (the
+// held party hears the engine's hold music), REFER transfers with digest
+// authentication and NOTIFY message/sipfrag progress (RFC 3515; a Replaces
+// in Refer-To joins two of the phone's dialogs, RFC 3891), and INVITE with
+// Replaces from another device of the same user. Media: RTPOpts.Engine puts
+// every leg on one shared, tick-batched port (media.Mux).
+//
 // Goroutines: sipgo runs each request in its own goroutine; a call leg has
 // one goroutine for its signalling; the engine goroutine alone touches calls
 // and media frames. They meet through Engine.Post and the leg's command queue.

@@ -50,7 +50,7 @@ type loadRun struct {
 
 func (x *exchange) loadSIPp(scenario string, args ...string) *loadRun {
 	x.t.Helper()
-	all := append([]string{"-sf", scenarioFile(scenario), "-nostdin", "-timeout", "600s", "-timeout_error",
+	all := append([]string{"-sf", scenarioFile(scenario), "-nostdin", "-timeout", "600s", "-timeout_error", "-trace_err",
 		"-max_recv_loops", "10000", "-i", "127.0.0.1", "-mi", "127.0.0.1"}, args...)
 	r := &loadRun{done: make(chan error, 1)}
 	r.cmd = exec.Command(sippBin(x.t), all...)
@@ -237,7 +237,7 @@ func TestSIPpLoad(t *testing.T) {
 		time.Duration(lag.max.Load()).Round(time.Millisecond), lag.late.Load())
 	if err != nil || failed > 0 || ok != calls {
 		tail := uac.out.String()
-		if i := strings.LastIndex(tail, "Statistics Screen"); i > 0 {
+		if i := strings.LastIndex(tail, "Scenario Screen"); i > 0 {
 			tail = tail[i:]
 		}
 		files, _ := filepath.Glob(filepath.Join(x.dir, "uac-call_*_errors.log"))
