@@ -402,14 +402,14 @@ func TestCallWaiting(t *testing.T) {
 				dial(t, r.phone[3], "101", "dtmf")
 				r.until(5*time.Second, "port 2 hears call waiting", func() bool { return r.heard(2) == "callwaiting" })
 				r.until(5*time.Second, "the second caller hears ringback", func() bool { return r.heard(3) == "ringback" })
-			// Off-hook caller ID: the display shows the waiting caller.
-			r.until(3*time.Second, "port 2 shows the waiting caller", func() bool {
-				c := r.phone[2].Status().CallerID
-				return c != nil && c.Number == "102" && c.Name == "Carol Analog"
-			})
-			if errs := r.phone[2].CIDErrors(); errs != 0 {
-				t.Errorf("%d caller ID messages failed their checksum", errs)
-			}
+				// Off-hook caller ID: the display shows the waiting caller.
+				r.until(3*time.Second, "port 2 shows the waiting caller", func() bool {
+					c := r.phone[2].Status().CallerID
+					return c != nil && c.Number == "102" && c.Name == "Carol Analog"
+				})
+				if errs := r.phone[2].CIDErrors(); errs != 0 {
+					t.Errorf("%d caller ID messages failed their checksum", errs)
+				}
 
 				talks := func(a, b int, hz float64) {
 					t.Helper()
