@@ -16,7 +16,14 @@ import (
 	"github.com/hookswitch/hookswitch/pbx/config"
 )
 
+// server runs a PBX on a real-time simulated board behind the API.
 func server(t *testing.T) *httptest.Server {
+	t.Helper()
+	s, _ := serve(t)
+	return s
+}
+
+func serve(t *testing.T) (*httptest.Server, *sim.Board) {
 	t.Helper()
 	b, err := sim.New(sim.Options{Ports: 4, Country: "us", Realtime: true})
 	if err != nil {
@@ -34,7 +41,7 @@ func server(t *testing.T) *httptest.Server {
 	api.Register(mux, p, "test", time.Now())
 	s := httptest.NewServer(mux)
 	t.Cleanup(s.Close)
-	return s
+	return s, b
 }
 
 func get(t *testing.T, url string, out any) int {

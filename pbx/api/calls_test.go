@@ -1,17 +1,10 @@
 package api_test
 
 import (
-	"context"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/hookswitch/hookswitch/hal/sim"
-	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/api"
-	"github.com/hookswitch/hookswitch/pbx/config"
 )
 
 type callList struct {
@@ -21,22 +14,7 @@ type callList struct {
 // TestCallsAndCDR: a call between ports 1 and 2 appears in /calls with its
 // record while it lasts, and in /cdr once it ends.
 func TestCallsAndCDR(t *testing.T) {
-	b, err := sim.New(sim.Options{Ports: 4, Country: "us", Realtime: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := pbx.New(config.Default(), b, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	mux := http.NewServeMux()
-	api.Register(mux, p, "test", time.Now())
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
+	s, b := serve(t)
 
 	until := func(what string, cond func() bool) {
 		t.Helper()
