@@ -278,22 +278,28 @@ func (l *leg) bye() {
 	l.mu.Lock()
 	uas, uac := l.uas, l.uac
 	l.mu.Unlock()
+	if err := Bye(uas, uac); err != nil {
+		l.log.Info("sip: bye", "err", err)
+	}
+}
+
+// Bye ends a dialog from our side, whichever side of it we are: as the UAS
+// the BYE goes to the INVITE's source, since the phone may be behind NAT.
+// It waits at most byeTimeout for the answer.
+func Bye(uas *sipgo.DialogServerSession, uac *sipgo.DialogClientSession) error {
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
-	var err error
 	switch {
 	case uas != nil:
 		inv := uas.InviteRequest
 		bye := sip.NewRequest(sip.BYE, *inv.Contact().Address.Clone())
-		bye.SetDestination(inv.Source()) // the phone may be behind NAT
+		bye.SetDestination(inv.Source())
 		bye.SetTransport(inv.Transport())
-		err = uas.WriteBye(ctx, bye)
+		return uas.WriteBye(ctx, bye)
 	case uac != nil:
-		err = uac.Bye(ctx)
+		return uac.Bye(ctx)
 	}
-	if err != nil {
-		l.log.Info("sip: bye", "err", err)
-	}
+	return nil
 }
 
 func (s *Server) ack(req *sip.Request, tx sip.ServerTransaction) {

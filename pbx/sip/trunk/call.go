@@ -356,20 +356,7 @@ func (l *call) sendBye() {
 	l.mu.Lock()
 	uas, uac := l.uas, l.uac
 	l.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-	defer cancel()
-	var err error
-	switch {
-	case uas != nil:
-		inv := uas.InviteRequest
-		bye := sip.NewRequest(sip.BYE, *inv.Contact().Address.Clone())
-		bye.SetDestination(inv.Source())
-		bye.SetTransport(inv.Transport())
-		err = uas.WriteBye(ctx, bye)
-	case uac != nil:
-		err = uac.Bye(ctx)
-	}
-	if err != nil {
+	if err := pbxsip.Bye(uas, uac); err != nil {
 		l.log.Info("trunk: bye", "err", err)
 	}
 }
