@@ -257,8 +257,10 @@ func runSystem(ctx context.Context, opts Options, log *slog.Logger, console io.W
 	if os.Getenv("PATH") == "" {
 		env = append(env, "PATH=/usr/bin:/usr/sbin:/bin:/sbin")
 	}
+	// The reaper outlives ctx: stopping the daemon after ctx ends waits for
+	// its exit status, and PID 1 must reap orphans until the very end.
 	reaper := NewReaper()
-	go reaper.Run(ctx)
+	go reaper.Run(context.Background())
 	sup := &Supervisor{
 		Path: daemonPath, Args: args, Env: env, Console: console, Log: log, Reaper: reaper,
 		Sleep: sleepCtx, Client: &http.Client{Timeout: 2 * time.Second}, Stop: 10 * time.Second,
