@@ -122,14 +122,10 @@ func (e *Engine) Step() error {
 	for _, fn := range e.ticks {
 		fn(now)
 	}
-	for {
-		select {
-		case fn := <-e.posted:
-			fn()
-			continue
-		default:
-		}
-		break
+	// Only the work queued when the step began: what is posted meanwhile
+	// waits a frame, so a flood of signalling cannot hold the audio back.
+	for n := len(e.posted); n > 0; n-- {
+		(<-e.posted)()
 	}
 	for _, c := range e.calls {
 		c.step()
