@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
+	"github.com/hookswitch/hookswitch/pbx/cdr"
 	"github.com/hookswitch/hookswitch/pbx/config"
 	"github.com/hookswitch/hookswitch/pbx/core"
 	"github.com/hookswitch/hookswitch/pbx/dialplan"
@@ -32,7 +33,10 @@ type PBX struct {
 	Engine *core.Engine
 	Ports  *fxs.Bank
 	Dir    *directory.Directory
-	log    *slog.Logger
+	// CDR is the call log on disk (UseCDR); nil without one, and then the
+	// call records are the engine's recent ones, lost at a restart.
+	CDR *cdr.Store
+	log *slog.Logger
 
 	mailboxes subscription.Mailboxes
 	sip       *sip.Server
@@ -181,6 +185,15 @@ func (p *PBX) MailboxChanged(ext string) {
 			port.SetMWI(nw > 0)
 		}
 	})
+}
+
+// UseCDR keeps the record of every call that ends in st, and numbers new
+// calls after the last one st holds so IDs stay unique across restarts.
+// Call it before Run.
+func (p *PBX) UseCDR(st *cdr.Store) {
+	p.CDR = st
+	p.Engine.SetSink(st)
+	p.Engine.ContinueIDs(st.LastID())
 }
 
 // digestAlgorithms turns sip.digest into auth's algorithms; nil keeps auth's default.

@@ -23,6 +23,7 @@ import (
 	"github.com/hookswitch/hookswitch/hal/sim/simapi"
 	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/api"
+	"github.com/hookswitch/hookswitch/pbx/cdr"
 	"github.com/hookswitch/hookswitch/pbx/config"
 )
 
@@ -68,6 +69,35 @@ func adminPassword(dataDir string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// openCDR opens the call log in DATA/cdr. One that cannot be opened does
+// not stop the daemon: the API then lists the engine's recent calls, which
+// a restart forgets.
+func openCDR(log *slog.Logger, c config.CDR, dataDir string) *cdr.Store {
+	if !c.On() {
+		log.Info("call log kept in memory only (cdr.enabled: false)")
+		return nil
+	}
+	st, err := cdr.Open(filepath.Join(dataDir, "cdr"), cdr.Options{MaxBytes: c.MaxBytes(), Recent: c.Recent},
+		log.With("part", "cdr"))
+	if err != nil {
+		log.Error("call log not kept on disk; recent calls are kept in memory only", "err", err)
+		return nil
+	}
+	log.Info("call log", "dir", filepath.Join(dataDir, "cdr"), "last_call", st.LastID())
+	return st
+}
+
+func closeCDR(log *slog.Logger, st *cdr.Store) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := st.Close(ctx)
+	s := st.Stats()
+	if err != nil || s.Dropped > 0 || s.Failed > 0 {
+		log.Error("call log closed with records lost", "err", err, "written", s.Written, "dropped", s.Dropped,
+			"failed", s.Failed)
+	}
+}
+
 func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
@@ -94,6 +124,12 @@ func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
 	p, err := pbx.New(cfg, b, log)
 	if err != nil {
 		return err
+	}
+	if st := openCDR(log, cfg.CDR, dataDir); st != nil {
+		p.UseCDR(st)
+		// Runs after the engine has stopped (run waits for it): what is
+		// still queued is written before the process exits.
+		defer closeCDR(log, st)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

@@ -113,13 +113,17 @@ func (s *Server) calls(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// maxCDR bounds ?limit (the engine keeps a few hundred anyway).
+// maxCDR bounds ?limit (the call log keeps a thousand by default).
 const maxCDR = 1000
 
-// cdr lists recently ended calls, newest first; ?limit=N keeps the first N.
+// cdr lists ended calls, newest first: the persisted call log when the PBX
+// has one (so the list survives a restart), else the engine's recent ring.
+// ?limit=N keeps the first N; ?since=RFC3339 only calls that ended at or
+// after that time.
 func (s *Server) cdr(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	limit := maxCDR
-	if v := r.URL.Query().Get("limit"); v != "" {
+	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			writeError(w, http.StatusBadRequest, "limit must be a positive number")
@@ -127,15 +131,33 @@ func (s *Server) cdr(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = min(n, maxCDR)
 	}
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "since must be an RFC 3339 time like 2025-03-01T09:00:00Z")
+			return
+		}
+		since = t
+	}
 	out := struct {
 		Calls []Call `json:"calls"`
 	}{Calls: []Call{}}
+	add := func(rec core.Record) {
+		if len(out.Calls) < limit && !rec.Ended.Before(since) {
+			out.Calls = append(out.Calls, callJSON(rec, rec.Ended))
+		}
+	}
+	if st := s.pbx.CDR; st != nil {
+		for _, rec := range st.Recent(limit, since) {
+			add(rec)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
 	err := s.do(r, func() {
 		for _, rec := range s.pbx.Engine.Recent() {
-			if len(out.Calls) == limit {
-				break
-			}
-			out.Calls = append(out.Calls, callJSON(rec, rec.Ended))
+			add(rec)
 		}
 	})
 	if err != nil {

@@ -29,6 +29,59 @@ type Config struct {
 	FXS     FXS     `yaml:"fxs"`
 	Users   []User  `yaml:"users"`
 	Trunks  []Trunk `yaml:"trunks"`
+	CDR     CDR     `yaml:"cdr"`
+}
+
+// CDR configures the call log kept on disk under --data (DATA/cdr): an
+// append-only file of ended calls' records, bounded in size.
+type CDR struct {
+	// Enabled keeps the call log on disk; default true. False keeps only the
+	// engine's last 200 records in memory, lost at a restart.
+	Enabled *bool `yaml:"enabled"`
+	// MaxSize is the disk the log may take, the current file and one
+	// previous together, in bytes or with a KiB or MiB suffix; default
+	// 4MiB, from 64KiB to 64MiB.
+	MaxSize string `yaml:"max_size"`
+	// Recent is how many of the newest records are loaded at start and kept
+	// for GET /api/v1/cdr; default 1000, from 1 to 10000.
+	Recent int `yaml:"recent"`
+
+	maxBytes int64
+}
+
+// On reports whether the call log is kept on disk.
+func (c *CDR) On() bool { return c.Enabled == nil || *c.Enabled }
+
+// MaxBytes is cdr.max_size in bytes.
+func (c *CDR) MaxBytes() int64 { return c.maxBytes }
+
+// CDR limits: below 64 KiB each file would hold only a few dozen records;
+// above 64 MiB the log would take a large share of a small data partition.
+const (
+	cdrMinSize   = 64 << 10
+	cdrMaxSize   = 64 << 20
+	cdrMaxRecent = 10000
+)
+
+var sizeRE = regexp.MustCompile(`^([0-9]{1,12})\s*(KiB|MiB)?$`)
+
+// parseSize reads a byte count: "4194304", "512KiB", "4MiB".
+func parseSize(s string) (int64, bool) {
+	m := sizeRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	switch m[2] {
+	case "KiB":
+		n <<= 10
+	case "MiB":
+		n <<= 20
+	}
+	return n, true
 }
 
 // SIP configures the SIP side.
@@ -232,6 +285,12 @@ func (c *Config) defaults() {
 	if c.SIP.Qualify == 0 {
 		c.SIP.Qualify = Duration(60 * time.Second)
 	}
+	if c.CDR.MaxSize == "" {
+		c.CDR.MaxSize = "4MiB"
+	}
+	if c.CDR.Recent == 0 {
+		c.CDR.Recent = 1000
+	}
 }
 
 // AllowedNetworks parses sip.allow; a bare address is a one-address network.
@@ -297,6 +356,9 @@ func (c *Config) check(file string, root *yaml.Node) error {
 			return fail(at(fmt.Sprintf("sip.allow[%d]", i), "sip", "allow", i), "%v", err)
 		}
 	}
+	if err := c.checkCDR(at, fail); err != nil {
+		return err
+	}
 	exts := map[string]int{}
 	ports := map[int]int{}
 	for i, u := range c.Users {
@@ -345,6 +407,20 @@ func (c *Config) check(file string, root *yaml.Node) error {
 			}
 		}
 	}
+	return nil
+}
+
+func (c *Config) checkCDR(at func(string, ...any) *Error, fail func(*Error, string, ...any) error) error {
+	n, ok := parseSize(c.CDR.MaxSize)
+	switch {
+	case !ok:
+		return fail(at("cdr.max_size", "cdr", "max_size"), "%q is not a size like 4MiB, 512KiB or 1048576", c.CDR.MaxSize)
+	case n < cdrMinSize || n > cdrMaxSize:
+		return fail(at("cdr.max_size", "cdr", "max_size"), "%s is outside 64KiB to 64MiB", c.CDR.MaxSize)
+	case c.CDR.Recent < 1 || c.CDR.Recent > cdrMaxRecent:
+		return fail(at("cdr.recent", "cdr", "recent"), "%d is outside 1 to %d", c.CDR.Recent, cdrMaxRecent)
+	}
+	c.CDR.maxBytes = n
 	return nil
 }
 

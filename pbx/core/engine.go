@@ -45,6 +45,7 @@ type Engine struct {
 	recent     []Record // ended calls, a ring
 	recentNext int
 	recentMax  int
+	sink       Sink // the call log that keeps records past a restart; nil for none
 }
 
 // Option configures an engine.

@@ -78,9 +78,34 @@ func legOf(ch Channel) Leg {
 // defaultRecent is how many ended calls the engine remembers for the CDR list.
 const defaultRecent = 200
 
-// keep files an ended call's record in the recent list (a ring, oldest
-// overwritten).
+// Sink takes the record of every call that ends, in the engine goroutine.
+// It must not block or do I/O there: a call log hands the record to its
+// own writer (pbx/cdr).
+type Sink interface {
+	Add(r Record)
+}
+
+// SetSink gives ended calls' records to s as well as to the recent ring.
+// Call it before the engine runs.
+//
+// The ring stays although a persistent sink usually has its own index (and
+// the API then lists that one, which survives a restart and needs no trip
+// through the engine goroutine): it is what an engine without a sink lists
+// (in-process tests, a daemon whose data directory is unusable), and 200
+// records cost a few tens of kilobytes.
+func (e *Engine) SetSink(s Sink) { e.sink = s }
+
+// ContinueIDs numbers the calls that follow after last, so call IDs stay
+// unique in a call log that outlives the process. Call it before the
+// engine runs.
+func (e *Engine) ContinueIDs(last uint64) { e.nextID = max(e.nextID, last) }
+
+// keep files an ended call's record with the sink and in the recent list
+// (a ring, oldest overwritten).
 func (e *Engine) keep(r Record) {
+	if e.sink != nil {
+		e.sink.Add(r)
+	}
 	if e.recentMax <= 0 {
 		return
 	}
