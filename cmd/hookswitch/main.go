@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"github.com/hookswitch/hookswitch/board"
 	"github.com/hookswitch/hookswitch/hal/sim/simapi"
 	"github.com/hookswitch/hookswitch/pbx"
@@ -50,6 +52,8 @@ func main() {
 		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// sipgo reports some transport events through its package logger.
+	sip.SetDefaultLogger(log.With("component", "sipgo"))
 	if err := run(log, *cfgPath, *dataDir, *boardName); err != nil {
 		log.Error("hookswitch stopped", "err", err)
 		os.Exit(1)
