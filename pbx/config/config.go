@@ -30,6 +30,15 @@ type Config struct {
 	Users   []User  `yaml:"users"`
 	Trunks  []Trunk `yaml:"trunks"`
 	CDR     CDR     `yaml:"cdr"`
+
+	// TransferRecall is how long a transferred call rings its target (a
+	// blind transfer, or an analog hang-up while the consultation still
+	// rings) before the transferee is rung back at the transferor's phone,
+	// and how long that recall rings before the transferee hears
+	// congestion; default 30s. A target that is busy or unreachable
+	// recalls at once. It concerns SIP and analog phones alike, so it sits
+	// at the top level.
+	TransferRecall Duration `yaml:"transfer_recall"`
 }
 
 // CDR configures the call log kept on disk under --data (DATA/cdr): an
@@ -266,6 +275,9 @@ func (c *Config) defaults() {
 	}
 	if c.Board == "" {
 		c.Board = "sim-4fxs"
+	}
+	if c.TransferRecall == 0 {
+		c.TransferRecall = Duration(30 * time.Second)
 	}
 	if c.SIP.Listen == "" {
 		c.SIP.Listen = "127.0.0.1:5060"

@@ -46,11 +46,16 @@ type Call struct {
 	inband bool
 	music  tone.Player // hold music for a held party, or inband ringback
 
-	busy    bool           // refused as busy (for the transfer report)
 	report  TransferReport // the transferor listening to this call's progress
 	joined  []uint64       // calls a transfer merged into this one
 	movedTo uint64         // the call this one's parties moved to
 	legs    [2]Leg         // the record of each side, taken at the end
+
+	outcome TransferState // what a failure reports to the transferor (busy, no answer…)
+	// recallTo is the transferor's number: when the target of a transfer
+	// refuses or does not answer, the caller is offered to it (recall).
+	recallTo string
+	deadline time.Time // a transfer's or recall's target must answer by then
 }
 
 // Other returns the party across the call from ch.
@@ -149,9 +154,11 @@ func (c *Call) Reject(ch Channel, ind Indication) {
 	if c.State != Alerting || ch != c.B {
 		return
 	}
-	c.busy = ind == Busy
-	c.A.Indicate(c, ind)
-	c.end(Rejected)
+	c.outcome = TransferUnavailable
+	if ind == Busy {
+		c.outcome = TransferBusy
+	}
+	c.fail(ind, Rejected)
 }
 
 // Hangup reports that ch left the call; the other party is told.
@@ -186,14 +193,11 @@ func (c *Call) end(cause Cause) {
 	c.bridged = false
 	c.music.Stop()
 	if c.report != nil {
-		switch {
-		case c.busy:
-			c.tell(TransferBusy)
-		case cause == Unroutable:
-			c.tell(TransferUnroutable)
-		default:
-			c.tell(TransferFailed)
+		st := c.outcome
+		if st == 0 {
+			st = TransferFailed
 		}
+		c.tell(st)
 		c.report = nil
 	}
 	c.eng.remove(c)

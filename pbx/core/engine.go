@@ -42,6 +42,8 @@ type Engine struct {
 	ringback  tone.Spec // played to a transferred caller while the target alerts; none when unnamed
 	holdMusic tone.Spec // played to a held party
 
+	transferRecall time.Duration // WithTransferRecall; 0 is DefaultTransferRecall
+
 	recent     []Record // ended calls, a ring
 	recentNext int
 	recentMax  int
@@ -128,6 +130,7 @@ func (e *Engine) Step() error {
 	for n := len(e.posted); n > 0; n-- {
 		(<-e.posted)()
 	}
+	e.expireTransfers()
 	for _, c := range e.calls {
 		c.step()
 	}
@@ -167,15 +170,15 @@ func (e *Engine) offer(c *Call) {
 	res, entry := e.plan.Match(number)
 	if res != dialplan.Complete && res != dialplan.Ambiguous {
 		e.log.Info("call to unknown number", "from", from.Name(), "number", number)
-		from.Indicate(c, Congestion)
-		c.end(Unroutable)
+		c.outcome = TransferUnroutable
+		c.fail(Congestion, Unroutable)
 		return
 	}
 	to, err := e.router.Route(entry)
 	if err != nil {
 		e.log.Info("no route", "from", from.Name(), "number", number, "err", err)
-		from.Indicate(c, Congestion)
-		c.end(Unroutable)
+		c.outcome = TransferUnavailable
+		c.fail(Congestion, Unroutable)
 		return
 	}
 	c.B = to

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // TransferState is how a transferred call goes, as the transferor learns
@@ -11,14 +12,16 @@ type TransferState uint8
 
 // Transfer progress.
 const (
-	TransferRinging    TransferState = iota + 1 // the target alerts
-	TransferAnswered                            // the target answered: done
-	TransferBusy                                // the target is busy
-	TransferUnroutable                          // nobody has that number
-	TransferFailed                              // refused, unreachable, or the transferee left
+	TransferRinging     TransferState = iota + 1 // the target alerts
+	TransferAnswered                             // the target answered: done
+	TransferBusy                                 // the target is busy
+	TransferUnroutable                           // nobody has that number
+	TransferFailed                               // refused, or the transferee left
+	TransferUnavailable                          // a known number with nobody to take the call now
+	TransferNoAnswer                             // the target did not answer within the recall time
 )
 
-var transferNames = [...]string{"", "ringing", "answered", "busy", "unroutable", "failed"}
+var transferNames = [...]string{"", "ringing", "answered", "busy", "unroutable", "failed", "unavailable", "no answer"}
 
 func (s TransferState) String() string {
 	if int(s) < len(transferNames) {
@@ -28,9 +31,31 @@ func (s TransferState) String() string {
 }
 
 // TransferReport receives a transfer's progress in the engine goroutine;
-// it must not block. TransferAnswered, TransferBusy, TransferUnroutable
-// and TransferFailed are final: nothing follows them.
+// it must not block. Every state but TransferRinging is final: nothing
+// follows it.
 type TransferReport func(TransferState)
+
+// DefaultTransferRecall is how long a transferred call alerts at its
+// target before the transferee is offered back to the transferor, and how
+// long that recall alerts before the transferee is given up. No standard
+// sets it; PBXs choose 20 s (NEC SL/DSX "Transfer Recall") to 60 s
+// (Panasonic KX-TD: 12 rings of 5 s). 30 s is five rings of the US cadence
+// (2 s on, 4 s off).
+const DefaultTransferRecall = 30 * time.Second
+
+// WithTransferRecall sets how long a transfer's target may alert before
+// the transferee is recalled to the transferor (and how long the recall
+// alerts); d <= 0 keeps DefaultTransferRecall.
+func WithTransferRecall(d time.Duration) Option {
+	return func(e *Engine) { e.transferRecall = max(d, 0) }
+}
+
+func (e *Engine) recallAfter() time.Duration {
+	if e.transferRecall > 0 {
+		return e.transferRecall
+	}
+	return DefaultTransferRecall
+}
 
 // ErrNotTransferable is returned for a transfer the calls' states do not allow.
 var ErrNotTransferable = errors.New("core: call cannot be transferred")
@@ -71,6 +96,8 @@ func (e *Engine) Transfer(c *Call, by Channel, number string, report TransferRep
 	n.joined = []uint64{c.ID}
 	n.report = report
 	n.inband = true
+	n.recallTo = c.partyOf(by).Number
+	n.deadline = e.now.Add(e.recallAfter())
 	e.log.Info("blind transfer", "call", c.ID, "by", by.Name(), "party", keep.Name(), "to", number, "new", n.ID)
 	c.movedTo = n.ID
 	c.end(Transferred)
@@ -115,8 +142,12 @@ func (e *Engine) Join(c1 *Call, by1 Channel, c2 *Call, by2 Channel, report Trans
 	if cb.State == Connected {
 		n.State, n.Answered = Connected, e.now
 	} else {
+		// Semi-attended: the target may still refuse or not answer, and
+		// then the transferee is recalled like a blind transfer's.
 		n.inband = true
 		n.early = cb.early
+		n.recallTo = c1.partyOf(by1).Number
+		n.deadline = e.now.Add(e.recallAfter())
 	}
 	e.log.Info("transfer joins calls", "calls", fmt.Sprint(c1.ID, "+", c2.ID), "a", a.Name(), "b", b.Name(), "new", n.ID)
 	resumeA, resumeB := ca.OnHold() && !ca.HeldBy(a), cb.OnHold() && !cb.HeldBy(b)
@@ -176,6 +207,9 @@ func (c *Call) Replace(old, ch Channel) (*Call, error) {
 	}
 	resume := c.HeldBy(old) && !c.HeldBy(other)
 	wasAlerting := c.State == Alerting
+	if wasAlerting {
+		c.outcome = TransferAnswered // a transferred call picked up elsewhere is answered all the same
+	}
 	e.log.Info("call replaced", "call", c.ID, "old", old.Name(), "new", ch.Name(), "id", n.ID)
 	c.movedTo = n.ID
 	c.end(Transferred)
@@ -190,4 +224,57 @@ func (c *Call) Replace(old, ch Channel) (*Call, error) {
 		other.Indicate(n, Resumed)
 	}
 	return n, nil
+}
+
+// fail ends an alerting call that its called party refused or could not
+// take. A transfer's call offers the transferee back to the transferor
+// instead (recall); any other caller is told ind.
+func (c *Call) fail(ind Indication, cause Cause) {
+	if c.recallTo != "" && c.A != nil {
+		c.eng.recall(c, cause)
+		return
+	}
+	c.A.Indicate(c, ind)
+	c.end(cause)
+}
+
+// recall ends the failed transfer call c (its transferor hears why) and
+// offers its caller, the transferee, to the transferor's number as a new
+// call presenting the transferee's identity. The transferee hears ringback
+// meanwhile; if the recall fails or is not answered in time, it is told
+// busy or congestion and its call ends.
+func (e *Engine) recall(c *Call, cause Cause) {
+	keep := c.A
+	r := e.newCall(keep, c.From, c.recallTo)
+	r.joined = []uint64{c.ID}
+	r.inband = true
+	r.deadline = e.now.Add(e.recallAfter())
+	e.log.Info("transfer failed, recalling the transferor", "call", c.ID, "party", keep.Name(),
+		"target", c.To, "why", c.outcome.String(), "transferor", c.recallTo, "new", r.ID)
+	c.movedTo = r.ID
+	c.end(cause)
+	keep.Transferred(c, r)
+	r.settle()
+	e.offer(r)
+}
+
+// expireTransfers gives up on the transfers and recalls whose target did
+// not answer in time: the target stops alerting (a CANCEL, ringing stops)
+// and the call fails as if refused. A call that ends changes the list, so
+// the scan starts again; nothing is allocated when none is due.
+func (e *Engine) expireTransfers() {
+	for i := 0; i < len(e.calls); i++ {
+		c := e.calls[i]
+		if c.State != Alerting || c.deadline.IsZero() || e.now.Before(c.deadline) {
+			continue
+		}
+		c.deadline = time.Time{}
+		c.outcome = TransferNoAnswer
+		e.log.Info("transfer not answered", "call", c.ID, "to", c.To)
+		if c.B != nil {
+			c.B.Hangup(c, Cancelled)
+		}
+		c.fail(Congestion, Cancelled)
+		i = -1
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
 	"github.com/hookswitch/hookswitch/pbx/core"
@@ -142,22 +143,23 @@ func (w *world) connect(x *fake, who core.Party, number string, callee *fake) *c
 }
 
 func TestBlindTransfer(t *testing.T) {
+	alice := core.Party{Number: "100", Name: "Alice"}
 	for _, tc := range []struct {
 		name    string
 		to      string
 		busyC   bool
 		answer  bool
 		reports []core.TransferState
-		aLast   core.Indication
 	}{
-		{"answered", "300", false, true, []core.TransferState{core.TransferRinging, core.TransferAnswered}, core.Answered},
-		{"busy", "300", true, false, []core.TransferState{core.TransferBusy}, core.Busy},
-		{"unknown number", "999", false, false, []core.TransferState{core.TransferUnroutable}, core.Congestion},
+		{"answered", "300", false, true, []core.TransferState{core.TransferRinging, core.TransferAnswered}},
+		// A failed transfer rings the transferor back with the transferee.
+		{"busy", "300", true, false, []core.TransferState{core.TransferBusy}},
+		{"unknown number", "999", false, false, []core.TransferState{core.TransferUnroutable}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, core.WithTones(mustPlan(t)))
 			w.c.busy = tc.busyC
-			c1 := w.connect(w.a, core.Party{Number: "100", Name: "Alice"}, "200", w.b)
+			c1 := w.connect(w.a, alice, "200", w.b)
 			n, err := w.eng.Transfer(c1, w.b, tc.to, w.report)
 			if err != nil {
 				t.Fatal(err)
@@ -168,34 +170,176 @@ func TestBlindTransfer(t *testing.T) {
 			if len(w.b.left) != 1 || len(w.b.hungup) != 0 || len(w.a.hungup) != 0 {
 				t.Errorf("transferor left %v hung up %v; transferee hung up %v", w.b.left, w.b.hungup, w.a.hungup)
 			}
-			if tc.answer {
-				if w.a.call != n || w.c.call != n || !slices.Equal(w.c.offered, []core.Party{{Number: "100", Name: "Alice"}}) {
-					t.Fatalf("a in %v, c in %v offered %v; want both in the new call, caller Alice", w.a.call, w.c.call, w.c.offered)
+			callee := w.c
+			if !tc.answer && !slices.Equal(w.reports, tc.reports) {
+				t.Errorf("reports %v, want %v", w.reports, tc.reports)
+			}
+			if !tc.answer {
+				// Recalled: a new call from the transferee to the transferor.
+				if n.State != core.Ended || len(w.eng.Calls()) != 1 {
+					t.Fatalf("failed transfer call %v, %d calls", n.State, len(w.eng.Calls()))
 				}
-				n.Ringing(w.c)
-				w.step(1)
-				if !w.a.silentOrMusic() {
-					t.Error("the transferee hears silence while the target rings, want ringback")
+				r := w.eng.Calls()[0]
+				if r.A != core.Channel(w.a) || r.B != core.Channel(w.b) || r.To != "200" || r.From != alice ||
+					w.a.call != r || w.b.call != r || len(w.b.offered) != 2 || w.b.offered[1] != alice {
+					t.Fatalf("recall %v→%v to %s from %v; b offered %v", r.A, r.B, r.To, r.From, w.b.offered)
 				}
-				n.Answer(w.c)
-				w.step(1)
-				if !w.a.hears(3000) || !w.c.hears(1000) {
-					t.Error("transferee and target are not bridged")
+				if got := r.Record().Joined; !slices.Equal(got, []uint64{n.ID}) {
+					t.Errorf("recall joined %v", got)
 				}
-				if got := n.Record().Joined; !slices.Equal(got, []uint64{c1.ID}) {
-					t.Errorf("joined %v", got)
+				if slices.Contains(w.a.inds, core.Busy) || slices.Contains(w.a.inds, core.Congestion) {
+					t.Errorf("the transferee was told %v", w.a.inds)
 				}
+				n, callee = r, w.b
+			} else if w.a.call != n || w.c.call != n || !slices.Equal(w.c.offered, []core.Party{alice}) {
+				t.Fatalf("a in %v, c in %v offered %v; want both in the new call, caller Alice", w.a.call, w.c.call, w.c.offered)
+			}
+			n.Ringing(callee)
+			w.step(10)
+			if !w.a.silentOrMusic() {
+				t.Error("the transferee hears silence while the target rings, want ringback")
+			}
+			n.Answer(callee)
+			w.step(1)
+			if !w.a.hears(callee.level) || !callee.hears(1000) {
+				t.Error("transferee and target are not bridged")
+			}
+			if w.a.last() != core.Answered {
+				t.Errorf("transferee told %v last, want answered", w.a.inds)
 			}
 			if !slices.Equal(w.reports, tc.reports) {
 				t.Errorf("reports %v, want %v", w.reports, tc.reports)
-			}
-			if w.a.last() != tc.aLast {
-				t.Errorf("transferee told %v last, want %v", w.a.inds, tc.aLast)
 			}
 		})
 	}
 }
 
+// A transfer's target that does not answer within the recall time stops
+// alerting, and the transferee is offered back to the transferor; when
+// nobody answers that either, the transferee hears congestion.
+func TestTransferRecallNoAnswer(t *testing.T) {
+	const recall = 200 * time.Millisecond // ten frames of the test clock
+	w := newWorld(t, core.WithTransferRecall(recall))
+	c1 := w.connect(w.a, core.Party{Number: "100"}, "200", w.b)
+	n, err := w.eng.Transfer(c1, w.b, "300", w.report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Ringing(w.c)
+	w.step(9)
+	if n.State != core.Alerting || len(w.c.hungup) != 0 {
+		t.Fatalf("gave up early: %v, c hung up %v", n.State, w.c.hungup)
+	}
+	w.step(1)
+	if n.State != core.Ended || !slices.Equal(w.c.hungup, []core.Cause{core.Cancelled}) {
+		t.Fatalf("after the recall time: transfer %v, target hung up %v", n.State, w.c.hungup)
+	}
+	if !slices.Equal(w.reports, []core.TransferState{core.TransferRinging, core.TransferNoAnswer}) {
+		t.Errorf("reports %v", w.reports)
+	}
+	calls := w.eng.Calls()
+	if len(calls) != 1 || calls[0].B != core.Channel(w.b) || w.a.call != calls[0] {
+		t.Fatalf("calls %v, want the recall to b", calls)
+	}
+	r := calls[0]
+	w.step(10)
+	if r.State != core.Ended || !slices.Equal(w.b.hungup, []core.Cause{core.Cancelled}) || w.a.last() != core.Congestion {
+		t.Errorf("unanswered recall: %v, b hung up %v, a told %v", r.State, w.b.hungup, w.a.inds)
+	}
+	if len(w.eng.Calls()) != 0 {
+		t.Errorf("%d calls left", len(w.eng.Calls()))
+	}
+	recs := w.eng.Recent()
+	if len(recs) != 3 || recs[1].ID != n.ID || recs[1].Cause != "cancelled" || recs[1].Transferred != r.ID {
+		t.Errorf("records %+v", recs)
+	}
+}
+
+// The transferor cannot take the recall: the transferee hears why, and
+// its call ends.
+func TestTransferRecallRefused(t *testing.T) {
+	w := newWorld(t)
+	c1 := w.connect(w.a, core.Party{Number: "100"}, "200", w.b)
+	w.c.busy = true
+	w.b.busy = true
+	if _, err := w.eng.Transfer(c1, w.b, "300", w.report); err != nil {
+		t.Fatal(err)
+	}
+	if w.a.last() != core.Busy || len(w.eng.Calls()) != 0 {
+		t.Errorf("a told %v, %d calls", w.a.inds, len(w.eng.Calls()))
+	}
+	if !slices.Equal(w.reports, []core.TransferState{core.TransferBusy}) {
+		t.Errorf("reports %v", w.reports)
+	}
+}
+
+// Semi-attended: the consultation target, still alerting when the
+// transferor hands over, does not answer: the transferee is recalled.
+func TestJoinSemiAttendedRecall(t *testing.T) {
+	w := newWorld(t, core.WithTransferRecall(100*time.Millisecond))
+	c1 := w.connect(w.a, core.Party{Number: "100"}, "200", w.b)
+	c1.Hold(w.b)
+	c2 := w.eng.Dial(w.b, core.Party{Number: "200"}, "300")
+	c2.Ringing(w.c)
+	n, err := w.eng.Join(c1, w.b, c2, w.b, w.report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Reject(w.c, core.Congestion)
+	calls := w.eng.Calls()
+	if len(calls) != 1 || calls[0].A != core.Channel(w.a) || calls[0].B != core.Channel(w.b) {
+		t.Fatalf("calls %v, want a recalled to b", calls)
+	}
+	if !slices.Equal(w.reports, []core.TransferState{core.TransferRinging, core.TransferUnavailable}) {
+		t.Errorf("reports %v", w.reports)
+	}
+}
+
+// Pickup: d answers the call that alerts at c.
+func TestPickup(t *testing.T) {
+	w := newWorld(t)
+	p := w.eng.Dial(w.a, core.Party{Number: "100"}, "300")
+	p.Ringing(w.c)
+	if got := w.eng.AlertingAt("300"); got != p {
+		t.Fatalf("alerting at 300: %v", got)
+	}
+	if w.eng.AlertingAt("400") != nil || w.eng.CallByID(p.ID) != p || w.eng.CallByID(999) != nil {
+		t.Error("lookups")
+	}
+	if _, err := w.eng.Pickup(p, w.a); !errors.Is(err, core.ErrNotTransferable) {
+		t.Errorf("the caller picked up its own call: %v", err)
+	}
+	n, err := w.eng.Pickup(p, w.d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.d.call = n
+	w.step(1)
+	if n.State != core.Connected || n.A != core.Channel(w.a) || n.B != core.Channel(w.d) || w.a.last() != core.Answered {
+		t.Fatalf("picked up %v %v→%v, a told %v", n.State, n.A, n.B, w.a.inds)
+	}
+	if !w.a.hears(4000) || !w.d.hears(1000) || len(w.c.left) != 1 || len(w.c.hungup) != 0 {
+		t.Errorf("not bridged, or c not quietly out: left %v hung up %v", w.c.left, w.c.hungup)
+	}
+	if _, err := w.eng.Pickup(n, w.b); !errors.Is(err, core.ErrNotTransferable) {
+		t.Errorf("picked up an answered call: %v", err)
+	}
+	n.Hangup(w.a)
+	// A transfer's call picked up elsewhere is answered for its transferor.
+	c1 := w.connect(w.b, core.Party{Number: "200"}, "300", w.c)
+	tr, err := w.eng.Transfer(c1, w.c, "400", w.report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Ringing(w.d)
+	n2, err := w.eng.Pickup(w.eng.AlertingAt("400"), w.a)
+	if err != nil || n2.A != core.Channel(w.b) || n2.B != core.Channel(w.a) {
+		t.Fatalf("pickup of a transfer: %v %v", n2, err)
+	}
+	if !slices.Equal(w.reports, []core.TransferState{core.TransferRinging, core.TransferAnswered}) {
+		t.Errorf("transfer reports %v", w.reports)
+	}
+}
 func mustPlan(t *testing.T) *tone.Plan {
 	t.Helper()
 	p, err := tone.PlanFor("us")

@@ -188,7 +188,10 @@ func (s *Server) refer(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // sipfrag is the status line a transfer state reports (RFC 3515 §2.4.5),
-// and whether it is final.
+// and whether it is final. A failure is reported as the target's final
+// response would have been (RFC 3261 §21.4): 486 busy, 404 no such number,
+// 480 a known number nobody takes now, 408 no answer within the recall
+// time. The engine then rings the transferor back with the transferee.
 func sipfrag(st core.TransferState) (string, bool) {
 	switch st {
 	case core.TransferRinging:
@@ -199,6 +202,10 @@ func sipfrag(st core.TransferState) (string, bool) {
 		return "SIP/2.0 486 Busy Here", true
 	case core.TransferUnroutable:
 		return "SIP/2.0 404 Not Found", true
+	case core.TransferUnavailable:
+		return "SIP/2.0 480 Temporarily Unavailable", true
+	case core.TransferNoAnswer:
+		return "SIP/2.0 408 Request Timeout", true
 	}
 	return "SIP/2.0 503 Service Unavailable", true
 }

@@ -358,7 +358,8 @@ func TestSIPpBlindTransferOfSIPPhone(t *testing.T) {
 }
 
 // TestSIPpBlindTransferBusy: the target is busy; the transferor is told
-// 486 and the analog transferee hears busy tone.
+// 486 and the transferee is recalled to it, but the SIPp transferor has
+// no registered device to ring: the analog transferee hears congestion.
 func TestSIPpBlindTransferBusy(t *testing.T) {
 	x := newExchange(t)
 	x.phone(4).OffHook() // extension 103 is busy
@@ -373,6 +374,13 @@ func TestSIPpBlindTransferBusy(t *testing.T) {
 	if got, want := strings.Join(x.sipfrags(), " | "), "SIP/2.0 100 Trying | SIP/2.0 486 Busy Here"; got != want {
 		t.Errorf("NOTIFY sipfrags %q, want %q", got, want)
 	}
-	x.until(5*time.Second, "port 1 hears busy", func() bool { return ph.Status().Heard == "busy" })
+	x.until(5*time.Second, "port 1 hears congestion", func() bool { return ph.Status().Heard == "congestion" })
+	if n := x.calls(); n != 0 {
+		t.Errorf("%d calls left", n)
+	}
+	recs := x.records()
+	if len(recs) < 2 || recs[0].To != "200" || recs[0].Cause != "rejected" || recs[1].To != "103" || recs[1].Transferred != recs[0].ID {
+		t.Errorf("records %+v, want the recall to 200 after the transfer to 103", recs)
+	}
 	ph.OnHook()
 }
