@@ -10,6 +10,13 @@ import (
 // muxBatch is how many datagrams a Mux reads or writes a system call.
 const muxBatch = 64
 
+// pollPerSession bounds what one Poll reads: datagrams per registered
+// session (one RTP packet a tick each, with room for RTCP, events and a
+// peer catching up). Beyond it the rest waits in the socket for the next
+// tick, so a flood costs the flooded streams packets, not every call a
+// stalled tick.
+const pollPerSession = 4
+
 // muxSocketBuffer is the Mux sockets' buffer size: a tick's worth of
 // packets for a few thousand legs.
 const muxSocketBuffer = 8 << 20
@@ -45,6 +52,7 @@ type Mux struct {
 	byFlow  map[flow]*Session             // the stream a session receives: peer address and SSRC
 	bySSRC  map[uint32]*Session           // the same by SSRC alone, for a peer that moved
 	waiting map[*Session]struct{}         // have not heard their peer yet
+	members map[*Session]struct{}         // every registered session
 	dropped uint64                        // datagrams no session took
 
 	// tick goroutine only
@@ -112,7 +120,7 @@ func ListenMux(ip netip.Addr, port int) (*Mux, error) {
 	}
 	m := &Mux{rtp: rtp, rtcp: rtcp, byAddr: map[netip.AddrPort][]*Session{}, byRTCP: map[netip.AddrPort][]*Session{},
 		byFlow: map[flow]*Session{}, bySSRC: map[uint32]*Session{}, waiting: map[*Session]struct{}{},
-		rxOut: make([]Datagram, muxBatch), tx: &txBatch{},
+		members: map[*Session]struct{}{}, rxOut: make([]Datagram, muxBatch), tx: &txBatch{},
 		toSend: make(chan *txBatch, 1), free: make(chan *txBatch, 1), sendErrs: make(chan error, 1),
 		sendDone: make(chan struct{})}
 	m.rx = make([][]byte, muxBatch)
@@ -190,6 +198,7 @@ func (m *Mux) add(s *Session, pe *peer) {
 	m.byAddr[pe.rtp] = addSession(m.byAddr[pe.rtp], s)
 	m.byRTCP[pe.rtcp] = addSession(m.byRTCP[pe.rtcp], s)
 	m.waiting[s] = struct{}{}
+	m.members[s] = struct{}{}
 }
 
 // move re-registers s when its peer changes (a re-INVITE, latching).
@@ -230,6 +239,7 @@ func (m *Mux) remove(s *Session, pe *peer, ssrc uint32, haveSSRC bool) {
 		m.forget(s, ssrc)
 	}
 	delete(m.waiting, s)
+	delete(m.members, s)
 }
 
 func (m *Mux) forget(s *Session, ssrc uint32) {
@@ -304,16 +314,22 @@ func (m *Mux) route(rtcp bool, from netip.AddrPort, ssrc uint32, ok bool) *Sessi
 // arrival time (now when there is none). Call it at the start of the tick,
 // before the sessions' ReadFrame.
 func (m *Mux) Poll(now time.Time) {
-	m.drain(m.rtp, now, false)
+	m.mu.Lock()
+	budget := pollPerSession*len(m.members) + muxBatch
+	m.mu.Unlock()
+	m.drain(m.rtp, now, false, budget)
 	m.polls++
 	if m.polls%rtcpPollEvery == 0 {
-		m.drain(m.rtcp, now, true)
+		m.drain(m.rtcp, now, true, budget)
 	}
 }
 
-func (m *Mux) drain(sock *Socket, now time.Time, rtcp bool) {
-	for {
-		n, err := sock.ReadBatch(m.rx, m.rxOut)
+// drain reads and routes datagrams until the socket is empty or budget
+// datagrams were read.
+func (m *Mux) drain(sock *Socket, now time.Time, rtcp bool, budget int) {
+	for budget > 0 {
+		n, err := sock.ReadBatch(m.rx[:min(len(m.rx), budget)], m.rxOut)
+		budget -= n
 		// Route the whole batch under one lock, then hand the packets over
 		// without it (a session may re-register while it takes one).
 		m.mu.Lock()

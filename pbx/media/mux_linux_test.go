@@ -4,6 +4,7 @@ package media
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,6 +150,36 @@ func TestMuxLatches(t *testing.T) {
 	// dropped; from the third on they play: 3 + 3.
 	if st := s.Stats(); st.Remote != rebound.sock.LocalAddr() || st.PacketsReceived != 6 {
 		t.Errorf("after the rebinding: remote %v (want %v), %d packets (want 6)", st.Remote, rebound.sock.LocalAddr(), st.PacketsReceived)
+	}
+}
+
+// A flood is read a budget at a time: one Poll takes at most
+// pollPerSession datagrams per session (plus a batch) and leaves the rest
+// in the socket for the next ticks, so the tick that meets it stays short.
+func TestMuxPollBudget(t *testing.T) {
+	m, err := ListenMux(loopback, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	dst := netip.AddrPortFrom(loopback, uint16(m.Port()))
+	src := newSource(t, 0x9)
+	s := muxSession(t, m, src.sock.LocalAddr(), 1)
+	const flood = 300
+	for range flood {
+		if err := src.sock.WriteTo(src.pkt.next(), dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	budget := uint64(pollPerSession + muxBatch)
+	var got []uint64
+	for range 6 {
+		m.Poll(time.Now())
+		got = append(got, s.Stats().PacketsReceived)
+	}
+	want := []uint64{budget, 2 * budget, 3 * budget, 4 * budget, flood, flood}
+	if !slices.Equal(got, want) {
+		t.Errorf("packets received after each Poll: %v, want %v", got, want)
 	}
 }
 
