@@ -211,8 +211,10 @@ var errBanned = errors.New("sip: source banned or not allowed")
 
 // filter sees every datagram and TCP read before sipgo parses it: banned
 // and disallowed sources are dropped unanswered (a scanner learns nothing),
-// and datagrams that do not parse are answered 400 or 505 here, since
-// sipgo drops them silently.
+// a datagram sipgo would misread is rewritten to one it reads right
+// (compat: folding, LWS, RFC 2543 requests), and datagrams that do not
+// parse are answered 400 or 505 here, since sipgo drops them silently. A
+// TCP read is not a whole message, so it is left as it is.
 func (s *Server) filter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	if !s.guard.Permitted(addrOf(p.RemoteAddr), s.now()) {
 		s.dropped.Add(1)
@@ -222,6 +224,7 @@ func (s *Server) filter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 		return nil, nil
 	}
 	if p.Transport == "UDP" || p.Transport == "udp" {
+		data = compat(data)
 		if reply := s.malformed(data); reply != nil {
 			s.rejected.Add(1)
 			if _, err := s.udp.WriteTo(reply, p.RemoteAddr); err != nil {

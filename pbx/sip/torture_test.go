@@ -75,13 +75,13 @@ func torture(t *testing.T, s *Server, src string, data []byte, wait time.Duratio
 // status codes we may answer; "" means no answer (the message is a response
 // and there is no transaction for it). Valid requests are processed: here
 // that means a challenge (401), 200 to OPTIONS, 405 to a method we do not
-// serve. Registrations are authenticated before their Contact is read
-// (RFC 3261 §10.3 steps 3 and 4), so a bad Contact gets 401 first.
+// serve, 481 to an INVITE whose To tag names a dialog we do not have
+// (RFC 3261 §12.2.2). Registrations are authenticated before their Contact
+// is read (RFC 3261 §10.3 steps 3 and 4), so a bad Contact gets 401 first.
 var tortureWant = map[string][]string{
 	// §3.1.1 valid messages
-	"wsinv":   {"400"}, // deviation: sipgo's parser rejects the whitespace-laden message
-	"intmeth": {"405"}, "esc01": {"401"}, "escnull": {"401"}, "esc02": {"405"}, "lwsdisp": {"200"},
-	"longreq": {"401"}, "dblreq": {"401"}, "semiuri": {"200"}, "transports": {"200"}, "mpart01": {"405"},
+	"wsinv": {"481"}, "intmeth": {"405"}, "esc01": {"401"}, "escnull": {"401"}, "esc02": {"405"},
+	"lwsdisp": {"200"}, "longreq": {"401"}, "dblreq": {"401"}, "semiuri": {"200"}, "transports": {"200"}, "mpart01": {"405"},
 	"unreason": {""}, "noreason": {""},
 	// §3.1.2 invalid messages
 	"badinv01": {"400"}, "clerr": {"400"}, "ncl": {"400"}, "scalar02": {"400"}, "scalarlg": {""},
@@ -94,7 +94,7 @@ var tortureWant = map[string][]string{
 	"insuf": {"400"}, "unkscm": {"416"}, "novelsc": {"416"}, "unksm2": {"401"}, "bext01": {"420"},
 	"invut": {"415"}, "regaut01": {"401"}, "multi01": {"400"}, "mcl01": {"400"}, "bcast": {""},
 	"zeromf": {"200"}, "cparam01": {"401"}, "cparam02": {"401"}, "regescrt": {"401", "400"}, "sdp01": {"406"},
-	"inv2543": {"400"}, // deviation: sipgo keys transactions by branch and refuses a request without one
+	"inv2543": {"401"}, // an RFC 2543 INVITE is challenged like any other
 }
 
 // TestTorture sends the 49 RFC 4475 messages to a running server, each to a

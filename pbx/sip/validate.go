@@ -59,7 +59,8 @@ func (s *Server) malformed(data []byte) []byte {
 		return nil
 	}
 	b.WriteString("Content-Length: 0\r\n\r\n")
-	return []byte(b.String())
+	// data has been through compat: the peer gets its Via and From as sent.
+	return restore([]byte(b.String()))
 }
 
 // knownOptions are the option tags (RFC 3261 §19.2) we implement.
