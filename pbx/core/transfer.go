@@ -80,6 +80,12 @@ func (c *Call) partyOf(ch Channel) Party {
 	return Party{Number: c.To}
 }
 
+// PartyOf is who ch is in the call: the caller's identity, or the called
+// party's own when it tells (Identified), else the number dialled. A SIP
+// leg a transfer moved shows its phone the party now across (PartyOf of
+// Other).
+func (c *Call) PartyOf(ch Channel) Party { return c.partyOf(ch) }
+
 // Transfer hands the party across the call from by to number (blind
 // transfer): by leaves c without a hang-up, the other party is offered
 // to number as a new call whose caller it is, and hears ringback meanwhile.

@@ -46,7 +46,7 @@ func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	l := s.newLeg(user)
 	if h := req.GetHeader("Replaces"); h != nil {
-		s.replaces(req, tx, l, h.Value())
+		s.replaces(req, tx, l, party, h.Value())
 		return
 	}
 	number := req.Recipient.User
@@ -147,10 +147,13 @@ func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.
 	})
 
 	ctx := dlg.Context()
+	var connected *core.Party // who a pickup connects the caller to: the 2xx says so
 	for {
 		select {
 		case c := <-l.cmds:
 			switch {
+			case c.kind == cmdIdentity:
+				connected = &c.party
 			case c.kind == cmdIndicate && c.ind == core.Ringing:
 				if !l.early {
 					_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
@@ -163,7 +166,7 @@ func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.
 				_ = dlg.Respond(sip.StatusSessionInProgress, "Session Progress", local,
 					sip.NewHeader("Content-Type", "application/sdp"))
 			case c.kind == cmdIndicate && c.ind == core.Answered:
-				if l.answer(req, dlg, local) {
+				if l.answer(req, dlg, local, connected) {
 					go l.established()
 				}
 				return
@@ -190,10 +193,18 @@ func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.
 	}
 }
 
-// answer sends the 2xx and waits for its ACK; it reports whether the call is up.
-func (l *leg) answer(req *sip.Request, dlg *sipgo.DialogServerSession, local []byte) bool {
+// answer sends the 2xx and waits for its ACK; it reports whether the call
+// is up. connected, when not nil, is who answered in place of the party
+// called (a pickup), asserted in the 2xx (identity.go).
+func (l *leg) answer(req *sip.Request, dlg *sipgo.DialogServerSession, local []byte, connected *core.Party) bool {
+	l.mu.Lock()
+	l.answered = true // the 2xx confirms the dialog on our side (RFC 3261 §12.1.1)
+	l.mu.Unlock()
 	res := sip.NewResponseFromRequest(dlg.InviteRequest, sip.StatusOK, "OK", local)
 	res.AppendHeader(sip.HeaderClone(&l.s.contact))
+	if connected != nil {
+		res.AppendHeader(l.s.assertedIdentity(*connected))
+	}
 	l.s.answerHeaders(req, res)
 	done := make(chan error, 1)
 	go func() { done <- dlg.WriteResponse(res) }()
@@ -254,6 +265,8 @@ func (l *leg) established() {
 				t := time.NewTimer(referByeWait)
 				defer t.Stop()
 				waitBye = t.C
+			case c.kind == cmdIdentity:
+				go l.sendIdentity(c.party)
 			}
 		case <-waitBye:
 			l.log.Info("sip: no BYE from the transferring phone")

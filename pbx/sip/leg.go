@@ -34,6 +34,9 @@ type leg struct {
 	// engine goroutine only
 	call  *core.Call
 	media Media
+	// moved: a transfer put the leg in another call; once that call is
+	// connected, the phone is told who it now talks to (identity.go).
+	moved bool
 
 	cmds chan cmd      // engine → leg goroutine
 	evs  chan legEvent // SIP handlers → leg goroutine
@@ -51,6 +54,17 @@ type leg struct {
 	referred bool
 	// early: a 183 with our answer went out (early media to the caller).
 	early bool
+	// answered: the inbound dialog is confirmed (our 2xx was ACKed); an
+	// inbound dialog before that is early, and not ours to replace (RFC
+	// 3891 §3).
+	answered bool
+	// ringing are the early dialogs of an outbound leg's devices that sent
+	// a provisional response with a tag: ours to replace (pickup), and
+	// what the busy-lamp field publishes.
+	ringing []dialogID
+	// offered is the ID of the call the leg was offered (or a transfer
+	// moved it to): how the busy-lamp field finds the leg of a call.
+	offered uint64
 }
 
 type cmdKind uint8
@@ -58,14 +72,16 @@ type cmdKind uint8
 const (
 	cmdIndicate cmdKind = iota + 1
 	cmdHangup
-	cmdLeft // a transfer took the leg out of its call without a hang-up
+	cmdLeft     // a transfer took the leg out of its call without a hang-up
+	cmdIdentity // a transfer changed the party across: tell the phone (identity.go)
 )
 
 type cmd struct {
 	kind  cmdKind
 	ind   core.Indication
 	cause core.Cause
-	code  int // the SIP status for a refusal, when known
+	code  int        // the SIP status for a refusal, when known
+	party core.Party // cmdIdentity: who the phone talks to now
 }
 
 type legEventKind uint8
@@ -121,6 +137,9 @@ func (l *leg) Offer(c *core.Call, from core.Party) error {
 		return errNotRegistered
 	}
 	l.call = c
+	l.mu.Lock()
+	l.offered = c.ID
+	l.mu.Unlock()
 	go l.runOutbound(c, from, contacts)
 	return nil
 }
@@ -131,6 +150,9 @@ var errNotRegistered = errors.New("sip: user has no registered device")
 // (a transfer can start a new one for it), busy or congestion ends the
 // dialog: the phone has no other way to hear it.
 func (l *leg) Indicate(c *core.Call, ind core.Indication) {
+	if ind == core.Answered && c == l.call && l.moved {
+		l.connected(c) // a transfer's target answered
+	}
 	code := 0
 	if ind == core.Congestion {
 		code = l.congestionCode(c)
@@ -171,6 +193,14 @@ func (l *leg) Transferred(from, to *core.Call) {
 	l.call = to
 	if to == nil {
 		l.send(cmd{kind: cmdLeft})
+		return
+	}
+	l.mu.Lock()
+	l.offered = to.ID
+	l.mu.Unlock()
+	l.moved = true
+	if to.State == core.Connected {
+		l.connected(to)
 	}
 }
 
@@ -271,22 +301,29 @@ func inDialogKey(req *sip.Request) string {
 	return dialogKey(req.CallID().Value(), to, from)
 }
 
+// legFor finds the leg of an in-dialog request. A ringing device's early
+// dialog (pickup.go) takes none: we serve no requests in it.
 func (s *Server) legFor(req *sip.Request) *leg {
+	key := inDialogKey(req)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.dialogs[inDialogKey(req)]
+	l := s.dialogs[key]
+	s.mu.Unlock()
+	if l == nil || l.isRinging(key) {
+		return nil
+	}
+	return l
 }
 
-// legByDialog finds the leg of a dialog named from outside, as Replaces
-// does (RFC 3891 §3: to-tag is our local tag, from-tag the remote one).
-// Some phones swap the two, so the other order is tried too.
+// legByDialog finds the leg of a dialog named from outside, as a REFER's
+// Replaces does (RFC 3891 §3: to-tag is our local tag, from-tag the remote
+// one; findDialog tries both orders): a phone's own dialog, not a ringing
+// device's.
 func (s *Server) legByDialog(callID, toTag, fromTag string) *leg {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if l := s.dialogs[dialogKey(callID, toTag, fromTag)]; l != nil {
-		return l
+	l, kind := s.findDialog(callID, toTag, fromTag)
+	if kind == dialogRinging {
+		return nil
 	}
-	return s.dialogs[dialogKey(callID, fromTag, toTag)]
+	return l
 }
 
 // byeTimeout bounds how long we wait for a BYE's answer.

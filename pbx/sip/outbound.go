@@ -61,6 +61,9 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 		pending++
 		go func() {
 			err := dlg.WaitAnswer(bctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+				if r.StatusCode > 100 && r.StatusCode < 200 {
+					l.ringingDialog(dlg.InviteRequest, r) // pickup.go
+				}
 				if r.StatusCode == sip.StatusRinging || r.StatusCode == sip.StatusSessionInProgress {
 					select {
 					case ringing <- struct{}{}:
@@ -144,6 +147,7 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 			}
 		}
 	}
+	l.endRinging()
 	if winner < 0 {
 		if early {
 			l.closeMedia()
@@ -194,6 +198,9 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 		l.media = m
 		if l.call != nil {
 			l.call.Answer(l)
+			if l.moved { // a semi-attended transfer: the phone answered someone else
+				l.connected(l.call)
+			}
 		}
 	})
 	l.established()

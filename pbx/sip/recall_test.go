@@ -59,8 +59,10 @@ func TestBlindTransferRecall(t *testing.T) {
 			if from := ic.req.From(); from.Address.User != "201" || from.DisplayName != "Dan Soft" {
 				t.Errorf("the target sees %s %q, want the transferee", from.Address.User, from.DisplayName)
 			}
+			// The transfer rings (NOTIFY 180) before the target fails.
+			frags := []string{carol.sipfrag(cd), carol.sipfrag(cd)}
 			tc.fail(r, erin, ic)
-			frags := carol.sipfrags(cd)
+			frags = append(frags, carol.sipfrags(cd)...)
 			if want := []string{"SIP/2.0 100 Trying", "SIP/2.0 180 Ringing", tc.frag}; !slices.Equal(frags, want) {
 				t.Errorf("sipfrags %q, want %q", frags, want)
 			}
@@ -92,6 +94,9 @@ func TestBlindTransferRecallUnanswered(t *testing.T) {
 	dd, cd := r.connectCall(dan, carol)
 	carol.refer(cd, "202")
 	erin.incoming()
+	if f := []string{carol.sipfrag(cd), carol.sipfrag(cd)}; f[1] != "SIP/2.0 180 Ringing" {
+		t.Fatalf("sipfrags %q", f)
+	}
 	r.clk.add(rigRecall)
 	if frags := carol.sipfrags(cd); frags[len(frags)-1] != "SIP/2.0 408 Request Timeout" {
 		t.Errorf("sipfrags %q", frags)

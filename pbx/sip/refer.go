@@ -20,8 +20,10 @@ import (
 // the new number); a Refer-To carrying Replaces names another dialog of
 // ours (RFC 3891), and the parties across both dialogs are joined
 // (core.Engine.Join: attended transfer). Progress goes back to the phone as
-// NOTIFY message/sipfrag (RFC 3515 §2.4.4-2.4.5). An INVITE carrying
-// Replaces takes over one of our dialogs (core.Call.Replace).
+// NOTIFY message/sipfrag (RFC 3515 §2.4.4-2.4.5); a target that refuses or
+// does not answer in time gets the transferee recalled to the transferor.
+// An INVITE carrying Replaces takes over one of our dialogs
+// (core.Call.Replace), or picks up a call ringing elsewhere (pickup.go).
 
 // referExpires is the subscription lifetime the NOTIFYs announce; the
 // transfer ends well within it (RFC 3515 §2.4.4 leaves it to the notifier).
@@ -291,19 +293,31 @@ func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
 }
 
 // replaces answers an INVITE carrying Replaces (RFC 3891 §3): the new leg
-// l takes the place of the dialog it names. Only a phone of the same user
-// may take over a dialog (a call moved to another device), and only a
-// confirmed dialog is found: an early one answers 481, as §3 allows.
-func (s *Server) replaces(req *sip.Request, tx sip.ServerTransaction, l *leg, value string) {
+// l takes the place of the dialog it names. A confirmed dialog may only be
+// taken over by a phone of the same user (a call moved to another device),
+// and not with early-only (486). An early dialog is taken only when we
+// initiated it, the INVITE to a ringing device: any user's phone picks
+// that call up (pickup.go). A phone's INVITE we have not answered, or a
+// dialog we do not know, answers 481.
+func (s *Server) replaces(req *sip.Request, tx sip.ServerTransaction, l *leg, party core.Party, value string) {
 	r, err := parseReplaces(value)
 	if err != nil {
 		s.reply(req, tx, sip.StatusBadRequest, "Bad Replaces")
 		return
 	}
-	old := s.legByDialog(r.callID, r.toTag, r.fromTag)
+	old, kind := s.findDialog(r.callID, r.toTag, r.fromTag)
+	if old == nil {
+		if ring, ext := s.ringCall(r); ring != 0 {
+			s.pickup(req, tx, l, party, nil, ring, ext)
+			return
+		}
+	}
 	switch {
-	case old == nil:
+	case old == nil, kind == dialogEarlyUAS:
 		s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	case kind == dialogRinging:
+		s.pickup(req, tx, l, party, old, 0, old.user)
 		return
 	case r.earlyOnly: // §3: the dialog is confirmed
 		s.reply(req, tx, sip.StatusBusyHere, "Busy Here")
@@ -312,8 +326,7 @@ func (s *Server) replaces(req *sip.Request, tx sip.ServerTransaction, l *leg, va
 		s.reply(req, tx, sip.StatusForbidden, "Forbidden")
 		return
 	}
-	party := core.Party{Number: l.user}
-	l.runInbound(req, tx, party, func() *core.Call {
+	l.runInbound(req, tx, core.Party{Number: l.user}, func() *core.Call {
 		c := old.call
 		if c != nil {
 			if n, err := c.Replace(old, l); err == nil {

@@ -312,6 +312,8 @@ type ua struct {
 	pass  string
 	local string
 	seq   int
+	// allow is the Allow of the phone's 2xx to an INVITE; "" sends none.
+	allow string
 
 	mu      sync.Mutex
 	reqs    []*sip.Request
@@ -347,7 +349,8 @@ func (r *rig) phone(user string, level int16) *ua {
 	r.media.levels[user] = level
 	r.media.mu.Unlock()
 	u := &ua{t: r.t, c: c, srv: r.s.Addr().(*net.UDPAddr), host: r.s.Addr().String(), user: user,
-		pass: rigUsers[user][0], local: c.LocalAddr().String(), invites: map[string]*inCall{}}
+		pass: rigUsers[user][0], local: c.LocalAddr().String(), invites: map[string]*inCall{},
+		allow: "INVITE, ACK, CANCEL, BYE, NOTIFY, REFER"}
 	done := make(chan struct{})
 	r.t.Cleanup(func() { c.Close(); <-done })
 	go u.read(done)
@@ -360,8 +363,13 @@ func (u *ua) write(msg string) {
 	}
 }
 
-func (u *ua) respond(req *sip.Request, to *net.UDPAddr, code int, reason, tag string, body string) {
+func (u *ua) respond(req *sip.Request, to *net.UDPAddr, code int, reason, tag string, body string, allow ...string) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, a := range allow {
+		if a != "" {
+			res.AppendHeader(sip.NewHeader("Allow", a))
+		}
+	}
 	if t, _ := req.To().Params.Get("tag"); t == "" && tag != "" {
 		res.To().Params.Add("tag", tag) // sipgo made one up
 	}
@@ -421,7 +429,11 @@ func (u *ua) handle(req *sip.Request, from *net.UDPAddr) {
 		}
 	case req.Method == sip.ACK:
 	case req.Method == sip.INVITE || req.Method == sip.UPDATE:
-		u.respond(req, from, 200, "OK", "", sdpOf(u.user))
+		answer := ""
+		if len(req.Body()) > 0 {
+			answer = sdpOf(u.user)
+		}
+		u.respond(req, from, 200, "OK", "", answer)
 	default:
 		u.respond(req, from, 200, "OK", "", "")
 	}
@@ -432,11 +444,17 @@ func (u *ua) handle(req *sip.Request, from *net.UDPAddr) {
 // (any when empty), and forgets it.
 func (u *ua) waitReq(method sip.RequestMethod, callID string) *sip.Request {
 	u.t.Helper()
+	return u.waitReqFunc(method, func(r *sip.Request) bool { return callID == "" || r.CallID().Value() == callID })
+}
+
+// waitReqFunc returns the first request kept with method that ok accepts.
+func (u *ua) waitReqFunc(method sip.RequestMethod, ok func(*sip.Request) bool) *sip.Request {
+	u.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		u.mu.Lock()
 		for i, r := range u.reqs {
-			if r.Method == method && (callID == "" || r.CallID().Value() == callID) {
+			if r.Method == method && ok(r) {
 				u.reqs = append(u.reqs[:i], u.reqs[i+1:]...)
 				u.mu.Unlock()
 				return r
@@ -587,10 +605,13 @@ func (u *ua) ack(d *dialog, res *sip.Response) {
 		ruri, u.local, branch, d.localURI, d.localTag, d.remoteURI, totag, d.callID, d.cseq))
 }
 
-// incoming waits for an INVITE and returns it.
+// incoming waits for an INVITE that starts a call and returns it.
 func (u *ua) incoming() *inCall {
 	u.t.Helper()
-	req := u.waitReq(sip.INVITE, "")
+	req := u.waitReqFunc(sip.INVITE, func(r *sip.Request) bool {
+		tag, _ := r.To().Params.Get("tag")
+		return tag == ""
+	})
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return u.invites[req.CallID().Value()]
@@ -600,7 +621,7 @@ func (u *ua) incoming() *inCall {
 func (u *ua) answer(ic *inCall) *dialog {
 	u.mu.Lock()
 	ic.final = true
-	u.respond(ic.req, ic.from, 200, "OK", ic.tag, sdpOf(u.user))
+	u.respond(ic.req, ic.from, 200, "OK", ic.tag, sdpOf(u.user), u.allow)
 	u.mu.Unlock()
 	from, _ := ic.req.From().Params.Get("tag")
 	return &dialog{callID: ic.req.CallID().Value(), localTag: ic.tag, remoteTag: from,
@@ -640,6 +661,12 @@ func (u *ua) request(d *dialog, method sip.RequestMethod, extra ...string) *sip.
 		res = send(credentials(u.t, res, auth.MD5, string(method), d.target, u.user, u.pass))
 	}
 	return res
+}
+
+// sipfrag returns the body of the next transfer NOTIFY in dialog d.
+func (u *ua) sipfrag(d *dialog) string {
+	u.t.Helper()
+	return strings.TrimSpace(string(u.waitReq(sip.NOTIFY, d.callID).Body()))
 }
 
 // sipfrags returns the bodies of the transfer NOTIFYs in dialog d up to the

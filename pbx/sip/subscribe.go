@@ -330,6 +330,7 @@ func (n *notifier) body(d *subDialog, version uint32) ([]byte, string) {
 		if x.Remote.Number != "" {
 			e.Remote = uri(x.Remote.Number)
 		}
+		n.s.dialogIDs(&e, d.resource, x) // pickup.go
 		entries = append(entries, e)
 	}
 	return subscription.DialogInfo(uri(d.resource), version, entries), subscription.DialogInfoType

@@ -51,6 +51,10 @@ type DialogEntry struct {
 	Remote    string // the other party's URI
 	Display   string // and display name
 	Local     string // the watched extension's URI
+	// CallID, LocalTag and RemoteTag identify the dialog from the watched
+	// extension's side (RFC 4235 §4.1.2), so a watcher can name it in
+	// Replaces (call pickup); empty when not published.
+	CallID, LocalTag, RemoteTag string
 }
 
 // DialogInfo writes an application/dialog-info+xml document (RFC 4235 §4):
@@ -65,6 +69,9 @@ func DialogInfo(entity string, version uint32, ds []DialogEntry) []byte {
 	}
 	type dialog struct {
 		ID        string `xml:"id,attr"`
+		CallID    string `xml:"call-id,attr,omitempty"`
+		LocalTag  string `xml:"local-tag,attr,omitempty"`
+		RemoteTag string `xml:"remote-tag,attr,omitempty"`
 		Direction string `xml:"direction,attr,omitempty"`
 		State     string `xml:"state"`
 		Local     *party `xml:"local,omitempty"`
@@ -78,7 +85,7 @@ func DialogInfo(entity string, version uint32, ds []DialogEntry) []byte {
 		Dialogs []dialog `xml:"dialog"`
 	}{Version: version, State: "full", Entity: entity}
 	for _, d := range ds {
-		x := dialog{ID: d.ID, State: d.State, Direction: "recipient"}
+		x := dialog{ID: d.ID, CallID: d.CallID, LocalTag: d.LocalTag, RemoteTag: d.RemoteTag, State: d.State, Direction: "recipient"}
 		if d.Initiator {
 			x.Direction = "initiator"
 		}
