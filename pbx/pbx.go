@@ -89,7 +89,7 @@ func New(cfg *config.Config, board hal.Board, log *slog.Logger) (*PBX, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pbx: %w", err)
 	}
-	eng := core.New(log, bank, plan, rt, core.WithTones(tones))
+	eng := core.New(log, bank, plan, rt, core.WithTones(tones), core.WithTransferRecall(time.Duration(cfg.TransferRecall)))
 	bank.Attach(eng)
 	return &PBX{Config: cfg, Engine: eng, Ports: bank, Dir: dir, log: log, router: rt}, nil
 }

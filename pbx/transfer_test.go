@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookswitch/hookswitch/pbx/config"
 	"github.com/hookswitch/hookswitch/pbx/core"
 )
 
@@ -125,6 +126,28 @@ func TestAnalogSemiAttendedTransfer(t *testing.T) {
 	if n := len(r.p.Engine.Calls()); n != 0 {
 		t.Errorf("%d calls left", n)
 	}
+}
+
+// A semi-attended transfer nobody answers comes back: after transfer_recall
+// port 3 stops ringing and port 1 rings with port 2's call; answering it
+// puts ports 1 and 2 back in conversation.
+func TestAnalogTransferRecall(t *testing.T) {
+	r := newRig(t, "sim-ideal-4fxs", "us", func(c *config.Config) { c.TransferRecall = config.Duration(10 * time.Second) })
+	r.connect(1, 2)
+	r.consult(1, 3)
+	r.phone[1].OnHook()
+	r.until(8*time.Second, "port 2 hears ringback", func() bool { return r.heard(2) == "ringback" })
+	r.run(5 * time.Second)
+	if !r.phone[3].Status().Ringing || r.phone[1].Status().Ringing {
+		t.Fatal("before transfer_recall: port 3 should still ring, port 1 not")
+	}
+	r.until(10*time.Second, "port 1 rings back", func() bool { return r.phone[1].Status().Ringing })
+	// The phone calls ringing over once a cadence's silence has passed.
+	r.until(8*time.Second, "port 3 stops ringing", func() bool { return !r.phone[3].Status().Ringing })
+	r.phone[1].OffHook()
+	r.run(time.Second)
+	r.talks(1, 2, 600)
+	r.talks(2, 1, 800)
 }
 
 // Flash swaps between the held call and the consultation call; hanging up
