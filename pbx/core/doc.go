@@ -16,8 +16,13 @@
 // new call and tells the channels with Channel.Transferred, so no one hears
 // a hang-up. The engine plays what a channel cannot: hold music to a held
 // party, ringback to a caller a transfer moved while the target alerts.
+// A transfer whose target is busy, unknown, unreachable or does not answer
+// within the transfer recall time rings the transferor back with the
+// transferee (WithTransferRecall). Engine.Pickup answers a ringing call
+// from another channel (SIP Replaces of an early dialog; a pickup code).
 //
 // Every call keeps a Record (times, cause, the transfers that made or ended
 // it, each leg's RTP quality from MediaReporter channels); the engine keeps
-// the records of recently ended calls for the CDR list (Engine.Recent).
+// the records of recently ended calls (Engine.Recent) and hands each to its
+// Sink (pbx/cdr keeps them on disk).
 package core

@@ -9,8 +9,11 @@
 // held party hears the engine's hold music), REFER transfers with digest
 // authentication and NOTIFY message/sipfrag progress (RFC 3515; a Replaces
 // in Refer-To joins two of the phone's dialogs, RFC 3891), and INVITE with
-// Replaces from another device of the same user. Media: RTPOpts.Engine puts
-// every leg on one shared, tick-batched port (media.Mux).
+// Replaces from another device of the same user, or of a ringing dialog
+// the dialog package published (call pickup from a busy lamp field). After
+// a transfer the party whose far end changed gets the new identity in
+// P-Asserted-Identity (RFC 3325), by UPDATE or re-INVITE. Media:
+// RTPOpts.Engine puts every leg on one shared, tick-batched port (media.Mux).
 //
 // Goroutines: sipgo runs each request in its own goroutine; a call leg has
 // one goroutine for its signalling; the engine goroutine alone touches calls
