@@ -369,15 +369,7 @@ func reasonFor(code int) string {
 
 // runContext returns a context that ends with the server.
 func (s *Server) runContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		select {
-		case <-s.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	return context.WithCancel(s.ctx)
 }
 
 // Channel makes the leg for a new call to SIP user ext (a directory.Endpoint).

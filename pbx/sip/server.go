@@ -77,6 +77,9 @@ type Server struct {
 	tcp  net.Listener
 	wg   sync.WaitGroup
 	stop chan struct{}
+	// ctx ends with stop; calls derive their contexts from it.
+	ctx    context.Context
+	endCtx context.CancelFunc
 
 	mu      sync.Mutex
 	dialogs map[string]*leg // by dialogKey
@@ -92,6 +95,7 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 		o.Realm = "hookswitch"
 	}
 	s := &Server{log: log, o: o, now: o.Now, parser: sip.NewParser(), dialogs: map[string]*leg{}, stop: make(chan struct{})}
+	s.ctx, s.endCtx = context.WithCancel(context.Background())
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -182,6 +186,7 @@ func (s *Server) Serve() {
 // Close stops listening and waits for the listeners.
 func (s *Server) Close(context.Context) error {
 	close(s.stop)
+	s.endCtx()
 	err := errors.Join(s.udp.Close(), s.tcp.Close())
 	s.wg.Wait()
 	return errors.Join(err, s.ua.Close())

@@ -72,6 +72,8 @@ type Trunk struct {
 
 	registered atomic.Bool
 	stop       chan struct{}
+	ctx        context.Context // ends with stop; calls derive theirs from it
+	cancel     context.CancelFunc
 	wg         sync.WaitGroup // the listener
 	regDone    sync.WaitGroup // the registration, which needs the listener to unregister
 
@@ -103,6 +105,7 @@ func Listen(log *slog.Logger, o Opts) (*Trunk, error) {
 	}
 	t := &Trunk{log: log.With("trunk", o.Name), o: o, now: o.Now, name: "trunk/" + o.Name, stop: make(chan struct{}),
 		calls: map[string]*call{}}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 	if t.now == nil {
 		t.now = time.Now
 	}
@@ -196,6 +199,7 @@ func (t *Trunk) Serve() {
 // Close removes the registration, stops listening and waits.
 func (t *Trunk) Close(context.Context) error {
 	close(t.stop)
+	t.cancel()
 	t.regDone.Wait()
 	err := t.udp.Close()
 	t.wg.Wait()
@@ -273,15 +277,7 @@ func (t *Trunk) Calls() int {
 
 // runContext returns a context that ends with the trunk.
 func (t *Trunk) runContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		select {
-		case <-t.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	return context.WithCancel(t.ctx)
 }
 
 // sdpBody returns a request's or response's body when it is SDP.
