@@ -402,7 +402,8 @@ func TestCompatConn(t *testing.T) {
 
 // TestCompat2543Transaction sends an RFC 2543 INVITE twice: the second is a
 // retransmission of the first and gets the same 401 again (RFC 3261
-// §17.2.3, §17.2.1), not a new transaction's.
+// §17.2.3, §17.2.1), not a new transaction's, with the Via and From as the
+// client sent them.
 func TestCompat2543Transaction(t *testing.T) {
 	s := newServer(t, Opts{})
 	p := newPhone(t, s, "127.0.0.1:0")
@@ -420,6 +421,9 @@ func TestCompat2543Transaction(t *testing.T) {
 	for _, res := range got {
 		if res.StatusCode != 401 {
 			t.Fatalf("answered %d, want 401", res.StatusCode)
+		}
+		if strings.Contains(res.String(), compatMark) {
+			t.Fatalf("the 2543 client sees the made-up branch or tag:\n%s", res)
 		}
 	}
 	if a, b := got[0].String(), got[1].String(); a != b {

@@ -165,7 +165,7 @@ func (s *Server) Serve() {
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
-		if err := s.srv.ServeUDP(s.udp); err != nil && !errors.Is(err, net.ErrClosed) {
+		if err := s.srv.ServeUDP(compatConn{s.udp}); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("sip udp", "err", err)
 		}
 	}()
