@@ -40,9 +40,10 @@ const muxSocketBuffer = 8 << 20
 // Demultiplexing: a packet goes to the session whose peer (the SDP address,
 // or the one it latched to) it comes from; when several sessions share a
 // peer address (one test tool playing many phones) the RTP SSRC picks the
-// one that already receives that stream, or else the first that has not
-// heard its peer yet. A packet from an address no session expects is
-// offered to the session that already receives its SSRC (a NAT rebinding,
+// one that already receives that stream, or else the one that has waited
+// longest for its peer's first packet; any other stream from there is
+// dropped. A packet from an address no session expects is offered to the
+// session that already receives its SSRC (a NAT rebinding,
 // which that session's latching rules then judge), or, when exactly one
 // session still waits for its peer's first packet, to that one; otherwise
 // it is dropped. That is weaker than per-leg ports for phones behind NAT
@@ -60,9 +61,13 @@ type Mux struct {
 	byRTCP  map[netip.AddrPort][]*Session // current peer RTCP address
 	byFlow  map[flow]*Session             // the stream a session receives: peer address and SSRC
 	bySSRC  map[uint32]*Session           // the same by SSRC alone, for a peer that moved
-	waiting map[*Session]struct{}         // have not heard their peer yet
-	members map[*Session]struct{}         // every registered session
-	dropped uint64                        // datagrams no session took
+	waiting map[*Session]netip.AddrPort   // have not heard their peer yet, at this address
+	// waitingAt lists the waiting sessions by peer address, oldest first:
+	// a new stream from an address many sessions share (one test tool or
+	// gateway for many calls) finds its session without a scan.
+	waitingAt map[netip.AddrPort][]*Session
+	members   map[*Session]struct{} // every registered session
+	dropped   uint64                // datagrams no session took
 
 	// drainMu: the tick goroutine's Poll and the ReadAhead goroutine take
 	// turns with the receive buffers.
@@ -133,8 +138,9 @@ func ListenMux(ip netip.Addr, port int) (*Mux, error) {
 		}
 	}
 	m := &Mux{rtp: rtp, rtcp: rtcp, byAddr: map[netip.AddrPort][]*Session{}, byRTCP: map[netip.AddrPort][]*Session{},
-		byFlow: map[flow]*Session{}, bySSRC: map[uint32]*Session{}, waiting: map[*Session]struct{}{},
-		members: map[*Session]struct{}{}, rxOut: make([]Datagram, muxBatch), tx: &txBatch{},
+		byFlow: map[flow]*Session{}, bySSRC: map[uint32]*Session{}, waiting: map[*Session]netip.AddrPort{},
+		waitingAt: map[netip.AddrPort][]*Session{},
+		members:   map[*Session]struct{}{}, rxOut: make([]Datagram, muxBatch), tx: &txBatch{},
 		toSend: make(chan *txBatch, 1), free: make(chan *txBatch, 1), sendErrs: make(chan error, 1),
 		sendDone: make(chan struct{}), kick: make(chan struct{}, 1), closing: make(chan struct{})}
 	m.rx = make([][]byte, muxBatch)
@@ -215,8 +221,27 @@ func (m *Mux) add(s *Session, pe *peer) {
 	defer m.mu.Unlock()
 	m.byAddr[pe.rtp] = addSession(m.byAddr[pe.rtp], s)
 	m.byRTCP[pe.rtcp] = addSession(m.byRTCP[pe.rtcp], s)
-	m.waiting[s] = struct{}{}
+	m.wait(s, pe.rtp)
 	m.members[s] = struct{}{}
+}
+
+func (m *Mux) wait(s *Session, at netip.AddrPort) {
+	m.waiting[s] = at
+	m.waitingAt[at] = append(m.waitingAt[at], s)
+}
+
+// unwait: s heard its stream, or leaves.
+func (m *Mux) unwait(s *Session) {
+	at, ok := m.waiting[s]
+	if !ok {
+		return
+	}
+	delete(m.waiting, s)
+	if l := removeSession(m.waitingAt[at], s); len(l) == 0 {
+		delete(m.waitingAt, at)
+	} else {
+		m.waitingAt[at] = l
+	}
 }
 
 // move re-registers s when its peer changes (a re-INVITE, latching).
@@ -226,6 +251,10 @@ func (m *Mux) move(s *Session, old, now *peer) {
 	m.unindex(old.rtp, old.rtcp, s)
 	m.byAddr[now.rtp] = addSession(m.byAddr[now.rtp], s)
 	m.byRTCP[now.rtcp] = addSession(m.byRTCP[now.rtcp], s)
+	if _, ok := m.waiting[s]; ok {
+		m.unwait(s)
+		m.wait(s, now.rtp)
+	}
 }
 
 func (m *Mux) unindex(rtp, rtcp netip.AddrPort, s *Session) {
@@ -256,7 +285,7 @@ func (m *Mux) remove(s *Session, pe *peer, ssrc uint32, haveSSRC bool) {
 	if haveSSRC {
 		m.forget(s, ssrc)
 	}
-	delete(m.waiting, s)
+	m.unwait(s)
 	delete(m.members, s)
 }
 
@@ -279,7 +308,7 @@ func (m *Mux) heard(s *Session, from netip.AddrPort, ssrc uint32, old uint32, ha
 	s.muxFlow = flow{from, ssrc}
 	m.byFlow[s.muxFlow] = s
 	m.bySSRC[ssrc] = s
-	delete(m.waiting, s)
+	m.unwait(s)
 }
 
 // route picks the session for a datagram from "from"; ssrc is the RTP or
@@ -294,24 +323,30 @@ func (m *Mux) route(rtcp bool, from netip.AddrPort, ssrc uint32, ok bool) *Sessi
 	case len(list) == 1:
 		return list[0]
 	case len(list) > 1:
-		if ok {
-			if s := m.byFlow[flow{from, ssrc}]; s != nil && !rtcp {
+		// Many sessions share the address: the SSRC tells their streams apart.
+		switch {
+		case !ok:
+		case rtcp:
+			if s := m.bySSRC[ssrc]; s != nil && s.peer.Load().rtcp == from {
 				return s
 			}
-			if s := m.bySSRC[ssrc]; s != nil && rtcp && s.peer.Load().rtcp == from {
+		default:
+			if s := m.byFlow[flow{from, ssrc}]; s != nil {
+				return s
+			}
+			// A new stream: the session that has waited longest for one
+			// from here, claimed now so the rest of the batch finds it.
+			if w := m.waitingAt[from]; len(w) > 0 {
+				s := w[0]
+				m.unwait(s)
+				m.byFlow[flow{from, ssrc}] = s
 				return s
 			}
 		}
-		for _, s := range list { // a new stream: the first session still waiting for one
-			if _, w := m.waiting[s]; w {
-				if ok && !rtcp { // claimed now: the rest of the batch must not take it too
-					delete(m.waiting, s)
-					m.byFlow[flow{from, ssrc}] = s
-				}
-				return s
-			}
-		}
-		return list[0]
+		// A stream none of them expects (one whose call ended) is dropped
+		// rather than handed to a session whose own stream it would upset.
+		m.dropped++
+		return nil
 	}
 	if ok {
 		if s := m.bySSRC[ssrc]; s != nil {

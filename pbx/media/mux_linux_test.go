@@ -109,6 +109,46 @@ func TestMuxDemultiplexes(t *testing.T) {
 	}
 }
 
+// A stream from a shared address that no session waits for (a call that
+// ended while the tool still sends) is dropped, and the sessions there
+// keep their own streams undisturbed.
+func TestMuxDropsStrayStream(t *testing.T) {
+	m, err := ListenMux(loopback, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	dst := netip.AddrPortFrom(loopback, uint16(m.Port()))
+	tool := [3]*rtpSource{newSource(t, 0x100), newSource(t, 0x101), newSource(t, 0x102)}
+	tool[1].sock, tool[2].sock = tool[0].sock, tool[0].sock
+	s1 := muxSession(t, m, tool[0].sock.LocalAddr(), 1)
+	s2 := muxSession(t, m, tool[0].sock.LocalAddr(), 2)
+	var out hal.Frame
+	for k := range 10 {
+		srcs := []*rtpSource{tool[0], tool[1]}
+		if k >= 5 {
+			srcs = append(srcs, tool[2]) // the stray stream starts
+		}
+		for _, src := range srcs {
+			if err := src.sock.WriteTo(src.pkt.next(), dst); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Millisecond)
+		m.Poll(time.Now())
+		s1.ReadFrame(&out)
+		s2.ReadFrame(&out)
+	}
+	for _, s := range []*Session{s1, s2} {
+		if st := s.Stats(); st.PacketsReceived != 10 || st.SSRCChanges != 0 {
+			t.Errorf("session %d: %d packets, %d SSRC changes; want 10, none", s.ssrc, st.PacketsReceived, st.SSRCChanges)
+		}
+	}
+	if got := m.Dropped(); got != 5 {
+		t.Errorf("%d datagrams dropped, want the stray stream's 5", got)
+	}
+}
+
 // A peer behind NAT whose packets come from another address than its SDP
 // named: the only session still waiting takes the stream and latches (after
 // LatchPackets) to it, and what it sends then goes there; later, a NAT
