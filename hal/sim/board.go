@@ -24,10 +24,11 @@ type Board struct {
 	realtime bool
 	wall     time.Time // wall time of the first frame, when realtime
 
-	mu     sync.Mutex
-	now    time.Time
-	frames int64
-	closed bool
+	mu      sync.Mutex
+	now     time.Time
+	frames  int64
+	skipped int64 // frames an overrun skipped (realtime)
+	closed  bool
 
 	wires  []*wire.Wire
 	lines  []hal.Line
@@ -107,8 +108,9 @@ func (b *Board) Tick(tx, rx []hal.Frame) (time.Time, error) {
 	}
 	t := b.now
 	b.mu.Unlock()
+	var skipped int64
 	if b.realtime {
-		b.pace(t)
+		t, skipped = pace(t)
 	}
 	for i, w := range b.wires {
 		w.Send(&tx[i])
@@ -117,20 +119,18 @@ func (b *Board) Tick(tx, rx []hal.Frame) (time.Time, error) {
 	}
 	b.mu.Lock()
 	b.frames++
+	b.skipped += skipped
 	b.now = t.Add(hal.FrameDuration)
 	end := b.now
 	b.mu.Unlock()
 	return end, nil
 }
 
-// pace waits until the wall clock reaches the end of the frame starting at t,
-// so simulated time tracks real time; after a stall it runs without waiting
-// until it has caught up.
-func (b *Board) pace(t time.Time) {
-	end := t.Add(hal.FrameDuration)
-	if d := time.Until(end); d > 0 {
-		time.Sleep(d)
-	}
+// Skipped counts the frames a realtime board skipped after stalls (pace).
+func (b *Board) Skipped() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.skipped
 }
 
 // Close halts every line.

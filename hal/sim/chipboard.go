@@ -53,9 +53,10 @@ type ChipBoard struct {
 	bus      *pcm.Bus
 	set      ChipSet
 
-	mu     sync.Mutex
-	now    time.Time
-	closed bool
+	mu      sync.Mutex
+	now     time.Time
+	skipped int64 // frames an overrun skipped (realtime)
+	closed  bool
 
 	wires  []*wire.Wire
 	phones []*phone.Phone
@@ -127,6 +128,13 @@ func (b *ChipBoard) Now() time.Time {
 	return b.now
 }
 
+// Skipped counts the frames a realtime board skipped after stalls (pace).
+func (b *ChipBoard) Skipped() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.skipped
+}
+
 // Tick carries one frame: the host's audio into the chips' receive slots,
 // through the chips onto the lines, the phones through the frame (their hook
 // changes interrupt the chips at their exact times), the lines' audio back
@@ -139,10 +147,9 @@ func (b *ChipBoard) Tick(tx, rx []hal.Frame) (time.Time, error) {
 	}
 	t := b.now
 	b.mu.Unlock()
+	var skipped int64
 	if b.realtime {
-		if d := time.Until(t.Add(hal.FrameDuration)); d > 0 {
-			time.Sleep(d)
-		}
+		t, skipped = pace(t)
 	}
 	for _, c := range b.set.Chips {
 		c.AdvanceTo(t)
@@ -166,6 +173,7 @@ func (b *ChipBoard) Tick(tx, rx []hal.Frame) (time.Time, error) {
 	end := t.Add(hal.FrameDuration)
 	b.mu.Lock()
 	b.now = end
+	b.skipped += skipped
 	b.mu.Unlock()
 	if b.set.Service != nil {
 		b.set.Service(end)

@@ -230,17 +230,17 @@ func TestSIPpLoad(t *testing.T) {
 	t.Log(x.mediaSummary())
 	t.Log(ticks.summary(x))
 	t.Logf("%d calls at %d/s (hold %d ms): %d successful, %d failed, in %v wall; hookswitch CPU %v = %.0f%% of one core, "+
-		"%v per call, %.2f µs per relayed RTP packet (signalling included); SIPp CPU uac %v, uas %v; engine lag max %v, %d samples >20 ms",
+		"%v per call, %.2f µs per relayed RTP packet (signalling included); SIPp CPU uac %v, uas %v; engine lag max %v, %d samples >20 ms, %d frames skipped",
 		calls, rate, hold, ok, failed, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(),
 		(cpu / time.Duration(max(ok, 1))).Round(time.Microsecond), cpu.Seconds()*1e6/max(pkts, 1),
 		cpuOf(uac.cmd).Round(time.Millisecond), cpuOf(uas.cmd).Round(time.Millisecond),
-		time.Duration(lag.max.Load()).Round(time.Millisecond), lag.late.Load())
+		time.Duration(lag.max.Load()).Round(time.Millisecond), lag.late.Load(), x.b.Skipped())
 	if err != nil || failed > 0 || ok != calls {
 		tail := uac.out.String()
 		if i := strings.LastIndex(tail, "Scenario Screen"); i > 0 {
 			tail = tail[i:]
 		}
-		files, _ := filepath.Glob(filepath.Join(x.dir, "uac-call_*_errors.log"))
+		files, _ := filepath.Glob(filepath.Join(x.dir, "*_errors.log"))
 		for _, f := range files {
 			b, _ := os.ReadFile(f)
 			if len(b) > 4000 {
@@ -316,10 +316,10 @@ func TestSIPpConcurrent(t *testing.T) {
 	<-uas.done
 	pkts := float64(n) * wall.Seconds() * 50 * 2
 	t.Logf("%d concurrent bridged calls (%d still up at the end of the window): hookswitch CPU %.0f%% of one core, "+
-		"%.2f µs per relayed RTP packet (no signalling in the window); engine lag max %v, %d of %d samples >20 ms; "+
+		"%.2f µs per relayed RTP packet (no signalling in the window); engine lag max %v, %d of %d samples >20 ms, %d frames skipped; "+
 		"SIPp uac %.0f%%, uas %.0f%% of one core; %d calls successful, %d failed",
 		n, up, 100*cpu.Seconds()/wall.Seconds(), cpu.Seconds()*1e6/pkts,
-		time.Duration(lag.max.Load()).Round(100*time.Microsecond), lag.late.Load(), int(wall/(2*time.Millisecond)),
+		time.Duration(lag.max.Load()).Round(100*time.Microsecond), lag.late.Load(), int(wall/(2*time.Millisecond)), x.b.Skipped(),
 		100*uacCPU.Seconds()/wall.Seconds(), 100*uasCPU.Seconds()/wall.Seconds(), ok, failed)
 	if err != nil || failed > 0 {
 		t.Errorf("SIPp: %v, %d failed", err, failed)
