@@ -491,32 +491,21 @@ func branchHash(dst, start, fromTag []byte, callID, seq, topVia span) fnv64 {
 
 // unclosed reports whether v ends inside a quoted string or <...>.
 func unclosed(v []byte) bool {
-	quoted, escaped, angle := false, false, false
-	for _, c := range v {
-		switch {
-		case quoted:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				quoted = false
-			}
-		case angle:
-			angle = c != '>'
-		case c == '"':
-			quoted = true
-		case c == '<':
-			angle = true
-		}
-	}
-	return quoted || angle
+	_, open := topLevel(v)
+	return open
 }
 
 // topComma is the index of the first comma outside quoted strings and
 // <...> in a canonical value, or -1.
 func topComma(v []byte) int {
+	i, _ := topLevel(v)
+	return i
+}
+
+// topLevel scans v outside quoted strings and <...>: the index of the first
+// comma there (-1 for none), and whether v ends inside either.
+func topLevel(v []byte) (comma int, open bool) {
+	comma = -1
 	quoted, escaped, angle := false, false, false
 	for i, c := range v {
 		switch {
@@ -535,11 +524,11 @@ func topComma(v []byte) int {
 			quoted = true
 		case c == '<':
 			angle = true
-		case c == ',':
-			return i
+		case c == ',' && comma < 0:
+			comma = i
 		}
 	}
-	return -1
+	return comma, quoted || angle
 }
 
 // fnv64 is FNV-1a (64 bit) over fields, each ended by a byte no header
