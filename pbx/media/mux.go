@@ -17,14 +17,6 @@ const muxBatch = 64
 // stalled tick.
 const pollPerSession = 4
 
-// ReadAhead empties the sockets readAheadTurns times a tick, every
-// readAheadEvery after the tick's Poll: Poll then finds only the last
-// quarter tick's datagrams.
-const (
-	readAheadEvery = 5 * time.Millisecond
-	readAheadTurns = 3
-)
-
 // muxSocketBuffer is the Mux sockets' buffer size: a tick's worth of
 // packets for a few thousand legs.
 const muxSocketBuffer = 8 << 20
@@ -51,8 +43,7 @@ const muxSocketBuffer = 8 << 20
 // start at once; Socket sessions keep the per-leg behaviour.
 //
 // Poll and Flush run in the media tick goroutine; sessions register and
-// move from any goroutine. ReadAhead moves most of the reading to a
-// goroutine of its own that empties the sockets between ticks.
+// move from any goroutine.
 type Mux struct {
 	rtp, rtcp *Socket
 
@@ -69,23 +60,18 @@ type Mux struct {
 	members   map[*Session]struct{} // every registered session
 	dropped   uint64                // datagrams no session took
 
-	// drainMu: the tick goroutine's Poll and the ReadAhead goroutine take
-	// turns with the receive buffers.
-	drainMu sync.Mutex
-	rx      [][]byte
-	rxOut   []Datagram
-	rxSess  []*Session // where each datagram of the batch goes
-	tx      *txBatch   // what this tick's sessions wrote
-	polls   uint64
+	// tick goroutine only
+	rx     [][]byte
+	rxOut  []Datagram
+	rxSess []*Session // where each datagram of the batch goes
+	tx     *txBatch   // what this tick's sessions wrote
+	polls  uint64
 
 	// the sender goroutine: it takes a tick's batch from toSend, sends it
 	// and hands it back on free; two batches take turns.
 	toSend, free chan *txBatch
 	sendErrs     chan error
 	sendDone     chan struct{}
-	kick         chan struct{} // Poll → ReadAhead: a tick began
-	closing      chan struct{} // closed by Close: ReadAhead stops
-	readDone     chan struct{} // closed when ReadAhead has stopped, if it ran
 	closeOnce    sync.Once
 }
 
@@ -142,7 +128,7 @@ func ListenMux(ip netip.Addr, port int) (*Mux, error) {
 		waitingAt: map[netip.AddrPort][]*Session{},
 		members:   map[*Session]struct{}{}, rxOut: make([]Datagram, muxBatch), tx: &txBatch{},
 		toSend: make(chan *txBatch, 1), free: make(chan *txBatch, 1), sendErrs: make(chan error, 1),
-		sendDone: make(chan struct{}), kick: make(chan struct{}, 1), closing: make(chan struct{})}
+		sendDone: make(chan struct{})}
 	m.rx = make([][]byte, muxBatch)
 	m.rxSess = make([]*Session, muxBatch)
 	for i := range m.rx {
@@ -183,10 +169,6 @@ func (m *Mux) Dropped() uint64 {
 // Close stops the sender and releases the sockets. No Flush may follow.
 func (m *Mux) Close() error {
 	m.closeOnce.Do(func() {
-		close(m.closing)
-		if m.readDone != nil {
-			<-m.readDone
-		}
 		close(m.toSend)
 		<-m.sendDone
 	})
@@ -362,27 +344,12 @@ func (m *Mux) route(rtcp bool, from netip.AddrPort, ssrc uint32, ok bool) *Sessi
 	return nil
 }
 
-// Poll reads every datagram waiting on the RTP socket (and, every fifth
-// tick, the RTCP socket) and hands each to its session, at its kernel
+// Poll reads the datagrams waiting on the RTP socket (and, every fifth
+// tick, the RTCP socket), up to pollPerSession per session, and hands each
+// to its session, at its kernel
 // arrival time (now when there is none). Call it at the start of the tick,
 // before the sessions' ReadFrame.
-//
-// With ReadAhead running, Poll only takes what came since the reader's last
-// turn, and skips when the reader is at work: its datagrams reach the
-// sessions either way.
 func (m *Mux) Poll(now time.Time) {
-	if m.drainMu.TryLock() {
-		m.poll(now)
-		m.drainMu.Unlock()
-	}
-	select {
-	case m.kick <- struct{}{}:
-	default:
-	}
-}
-
-// poll is one turn at the sockets; drainMu is held.
-func (m *Mux) poll(now time.Time) {
 	m.mu.Lock()
 	budget := pollPerSession*len(m.members) + muxBatch
 	m.mu.Unlock()
@@ -391,40 +358,6 @@ func (m *Mux) poll(now time.Time) {
 	if m.polls%rtcpPollEvery == 0 {
 		m.drain(m.rtcp, now, true, budget)
 	}
-}
-
-// ReadAhead starts a goroutine that, after each Poll, empties the sockets
-// readAheadTurns times readAheadEvery apart, until Close; datagrams that
-// carry no kernel arrival time are stamped with now(). Most datagrams then
-// reach their sessions (which lock for it) on another core between ticks,
-// and the tick's Poll finds few: the tick goroutine, which runs every
-// call, keeps its time for the calls. Without ticks it rests. Call it at
-// most once, before Close.
-func (m *Mux) ReadAhead(now func() time.Time) {
-	m.readDone = make(chan struct{})
-	go func() {
-		defer close(m.readDone)
-		t := time.NewTimer(readAheadEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-m.closing:
-				return
-			case <-m.kick:
-			}
-			for range readAheadTurns {
-				t.Reset(readAheadEvery)
-				select {
-				case <-m.closing:
-					return
-				case <-t.C:
-				}
-				m.drainMu.Lock()
-				m.poll(now())
-				m.drainMu.Unlock()
-			}
-		}
-	}()
 }
 
 // drain reads and routes datagrams until the socket is empty or budget

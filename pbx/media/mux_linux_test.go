@@ -223,37 +223,6 @@ func TestMuxPollBudget(t *testing.T) {
 	}
 }
 
-// With ReadAhead the datagrams that come after a tick's Poll reach their
-// session before the next one, and Close stops the reader.
-func TestMuxReadAhead(t *testing.T) {
-	m, err := ListenMux(loopback, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := netip.AddrPortFrom(loopback, uint16(m.Port()))
-	src := newSource(t, 0x9)
-	s := muxSession(t, m, src.sock.LocalAddr(), 1)
-	m.ReadAhead(time.Now)
-	m.Poll(time.Now()) // a tick begins
-	const sent = 20
-	for range sent {
-		if err := src.sock.WriteTo(src.pkt.next(), dst); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Stats().PacketsReceived < sent && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if got := s.Stats().PacketsReceived; got != sent {
-		t.Errorf("%d packets reached the session without another Poll, want %d", got, sent)
-	}
-	m.Poll(time.Now()) // nothing left, and no harm done
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // The mux's tick path allocates nothing: Poll, play out, send, Flush.
 func TestMuxNoAllocations(t *testing.T) {
 	m, err := ListenMux(loopback, 0)

@@ -29,11 +29,10 @@ type RTPOpts struct {
 	Now              func() time.Time
 	Log              *slog.Logger
 	// Engine, when set, runs a shared media port (media.Mux on PortMin, or
-	// any even port): every leg advertises it, a reader goroutine and the
-	// engine's tick read all legs' RTP in batches, and the tick sends it.
-	// NewRTPMedia must then be called before the engine runs. Without it
-	// (or where the system has no polled sockets) each leg has its own
-	// port pair.
+	// any even port): every leg advertises it, and the engine's tick reads
+	// and sends all legs' RTP in batches. NewRTPMedia must then be called
+	// before the engine runs. Without it (or where the system has no
+	// polled sockets) each leg has its own port pair.
 	Engine *core.Engine
 }
 
@@ -52,7 +51,6 @@ func NewRTPMedia(o RTPOpts) MediaFactory {
 			o.Log.Warn("sip: no shared media port, one port pair per call", "err", err)
 		} else {
 			p.mux = mux
-			mux.ReadAhead(o.Now)
 			o.Engine.OnTick(mux.Poll)
 			o.Engine.AfterTick(func(time.Time) {
 				if err := mux.Flush(); err != nil {
