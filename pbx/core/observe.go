@@ -32,21 +32,27 @@ type Dialog struct {
 	Remote    Party // who is at the other end: the number dialled, or the caller
 }
 
-// callMark is what the observer remembers of a call to notice a change.
+// callMark is what the observer remembers of a call to notice a change,
+// with the extensions of its parties, looked up when they last changed.
 type callMark struct {
-	id    uint64
-	state CallState
-	a, b  Channel
+	id         uint64
+	state      CallState
+	a, b       Channel
+	aExt, bExt string
+	gen        uint64 // the last tick that saw the call
 }
 
 // Observer reports, in the engine goroutine, the calls of each extension
 // whenever they change.
 type Observer struct {
-	e    *Engine
-	ext  func(Channel) string
-	fn   func(ext string, ds []Dialog)
-	seen []callMark
-	last map[string][]Dialog
+	e       *Engine
+	ext     func(Channel) string
+	fn      func(ext string, ds []Dialog)
+	seen    []callMark          // the calls' marks in the engine's order
+	marks   map[uint64]callMark // the same by call ID
+	gen     uint64
+	touched []string // extensions whose calls changed this tick
+	last    map[string][]Dialog
 }
 
 // Observe calls fn in the engine goroutine with an extension's calls each
@@ -55,10 +61,10 @@ type Observer struct {
 // app). An empty ds means the extension is idle. fn must not block; it may
 // keep ds. Observe must be called before the engine runs.
 //
-// The calls are compared once per frame, without allocating; the lists are
-// only rebuilt when something changed.
+// The calls are compared once per frame, without allocating; only the
+// lists of the extensions whose calls changed are rebuilt.
 func (e *Engine) Observe(ext func(Channel) string, fn func(ext string, ds []Dialog)) *Observer {
-	o := &Observer{e: e, ext: ext, fn: fn, last: map[string][]Dialog{}}
+	o := &Observer{e: e, ext: ext, fn: fn, marks: map[uint64]callMark{}, last: map[string][]Dialog{}}
 	e.OnTick(o.tick)
 	return o
 }
@@ -85,10 +91,59 @@ func (o *Observer) tick(time.Time) {
 	if !o.changed() {
 		return
 	}
+	o.gen++
+	touched := o.touched[:0]
 	o.seen = o.seen[:0]
-	now := map[string][]Dialog{}
 	for _, c := range o.e.calls {
-		o.seen = append(o.seen, callMark{id: c.ID, state: c.State, a: c.A, b: c.B})
+		m, ok := o.marks[c.ID]
+		if !ok || m.state != c.State || m.a != c.A || m.b != c.B {
+			if ok {
+				touched = append(touched, m.aExt, m.bExt)
+			}
+			m = callMark{id: c.ID, state: c.State, a: c.A, b: c.B, aExt: o.extOf(c.A), bExt: o.extOf(c.B)}
+			touched = append(touched, m.aExt, m.bExt)
+		}
+		m.gen = o.gen
+		o.marks[c.ID] = m
+		o.seen = append(o.seen, m)
+	}
+	for id, m := range o.marks {
+		if m.gen != o.gen { // the call is gone
+			touched = append(touched, m.aExt, m.bExt)
+			delete(o.marks, id)
+		}
+	}
+	slices.Sort(touched)
+	o.touched = slices.Compact(touched)
+	for _, x := range o.touched {
+		if x == "" {
+			continue
+		}
+		ds := o.dialogs(x)
+		if slices.Equal(ds, o.last[x]) {
+			continue
+		}
+		if len(ds) == 0 {
+			delete(o.last, x)
+		} else {
+			o.last[x] = ds
+		}
+		o.fn(x, ds)
+	}
+}
+
+func (o *Observer) extOf(ch Channel) string {
+	if ch == nil {
+		return ""
+	}
+	return o.ext(ch)
+}
+
+// dialogs lists extension x's calls, in the engine's order.
+func (o *Observer) dialogs(x string) []Dialog {
+	var ds []Dialog
+	for i, c := range o.e.calls {
+		m := &o.seen[i]
 		st := DialogEarly
 		switch c.State {
 		case Connected:
@@ -96,26 +151,12 @@ func (o *Observer) tick(time.Time) {
 		case Ended:
 			continue
 		}
-		if c.A != nil {
-			if x := o.ext(c.A); x != "" {
-				now[x] = append(now[x], Dialog{CallID: c.ID, State: st, Initiator: true, Remote: Party{Number: c.To}})
-			}
+		if m.aExt == x {
+			ds = append(ds, Dialog{CallID: c.ID, State: st, Initiator: true, Remote: Party{Number: c.To}})
 		}
-		if c.B != nil {
-			if x := o.ext(c.B); x != "" {
-				now[x] = append(now[x], Dialog{CallID: c.ID, State: st, Remote: c.From})
-			}
+		if m.bExt == x {
+			ds = append(ds, Dialog{CallID: c.ID, State: st, Remote: c.From})
 		}
 	}
-	for x, ds := range now {
-		if !slices.Equal(ds, o.last[x]) {
-			o.fn(x, ds)
-		}
-	}
-	for x := range o.last {
-		if _, ok := now[x]; !ok {
-			o.fn(x, nil)
-		}
-	}
-	o.last = now
+	return ds
 }
