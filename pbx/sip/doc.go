@@ -15,6 +15,11 @@
 // P-Asserted-Identity (RFC 3325), by UPDATE or re-INVITE. Media:
 // RTPOpts.Engine puts every leg on one shared, tick-batched port (media.Mux).
 //
+// Provider trunks: ListenProvider makes a second user agent on a socket of
+// its own whose legs are these same legs, placed at and taken from one
+// provider trusted by its address (provider.go); package trunk adds the
+// registration, DID routing and caller presentation.
+//
 // Goroutines: sipgo runs each request in its own goroutine; a call leg has
 // one goroutine for its signalling; the engine goroutine alone touches calls
 // and media frames. They meet through Engine.Post and the leg's command queue.

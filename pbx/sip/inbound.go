@@ -19,13 +19,24 @@ const ackTimeout = 64 * 500 * time.Millisecond
 // minSE is the smallest session interval we accept (RFC 4028 §5: 90 s).
 const minSE = 90
 
-func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
+// newCall answers what every INVITE gets before it can start a call: one
+// inside a dialog is a re-INVITE, and a session interval below ours is
+// refused (RFC 4028 §8.1). It reports whether the INVITE is a new call.
+func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) bool {
 	if tag, _ := req.To().Params.Get("tag"); tag != "" {
 		s.reinvite(req, tx)
-		return
+		return false
 	}
 	if se, ok := sessionExpires(req); ok && se < minSE {
 		s.reply(req, tx, 422, "Session Interval Too Small", sip.NewHeader("Min-SE", strconv.Itoa(minSE)))
+		return false
+	}
+	return true
+}
+
+// invite takes a phone's call.
+func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
+	if !s.newCall(req, tx) {
 		return
 	}
 	user, ok := s.authenticate(req, tx)
@@ -44,7 +55,7 @@ func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
 	if party.Name == "" && s.o.Users != nil {
 		_, party.Name, _ = s.o.Users.SIPUser(user)
 	}
-	l := s.newLeg(user)
+	l := s.newLeg("sip/"+user, user)
 	if h := req.GetHeader("Replaces"); h != nil {
 		s.replaces(req, tx, l, party, h.Value())
 		return
@@ -85,8 +96,10 @@ func supports(req *sip.Request, tag string) bool {
 // session timer accepted as the UAC asked, with the refresher left to it
 // (RFC 4028 §9), and what we allow.
 func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) {
-	res.AppendHeader(sip.NewHeader("Allow", allowed))
-	res.AppendHeader(sip.NewHeader("Supported", supported))
+	res.AppendHeader(sip.NewHeader("Allow", s.allow))
+	if s.supported != "" {
+		res.AppendHeader(sip.NewHeader("Supported", s.supported))
+	}
 	if se, ok := sessionExpires(req); ok && supports(req, "timer") {
 		refresher := "uac"
 		if h := req.GetHeader("Session-Expires"); h != nil && strings.Contains(h.Value(), "refresher=uas") {
@@ -100,11 +113,12 @@ func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) {
 	}
 }
 
-// runInbound is the life of a phone's call until the final response: it
-// returns once the INVITE transaction is done, and leaves an answered call
-// to the leg's own goroutine. attach puts the leg in a call, in the engine
-// goroutine: it dials the number the phone asked for, or (Replaces) takes
-// another leg's place; nil or an ended call means it did not.
+// runInbound is the life of a phone's or the provider's call until the
+// final response: it returns once the INVITE transaction is done, and
+// leaves an answered call to the leg's own goroutine. attach puts the leg
+// in a call, in the engine goroutine: it dials the number the phone asked
+// for (or the extension the provider's number leads to), or (Replaces)
+// takes another leg's place; nil or an ended call means it did not.
 func (l *leg) runInbound(req *sip.Request, tx sip.ServerTransaction, party core.Party, attach func() *core.Call) {
 	s := l.s
 	dlg, err := s.dua.ReadInvite(req, tx)
@@ -275,7 +289,7 @@ func (l *leg) established() {
 			return
 		case e := <-l.evs:
 			if e.kind == evBye {
-				l.log.Info("sip: phone hung up")
+				l.log.Info("sip: far end hung up")
 				l.hangupCall()
 				l.finish()
 				return
@@ -291,15 +305,15 @@ func (l *leg) bye() {
 	l.mu.Lock()
 	uas, uac := l.uas, l.uac
 	l.mu.Unlock()
-	if err := Bye(uas, uac); err != nil {
+	if err := byeDialog(uas, uac); err != nil {
 		l.log.Info("sip: bye", "err", err)
 	}
 }
 
-// Bye ends a dialog from our side, whichever side of it we are: as the UAS
-// the BYE goes to the INVITE's source, since the phone may be behind NAT.
-// It waits at most byeTimeout for the answer.
-func Bye(uas *sipgo.DialogServerSession, uac *sipgo.DialogClientSession) error {
+// byeDialog ends a dialog from our side, whichever side of it we are: as
+// the UAS the BYE goes to the INVITE's source, since the phone may be
+// behind NAT. It waits at most byeTimeout for the answer.
+func byeDialog(uas *sipgo.DialogServerSession, uac *sipgo.DialogClientSession) error {
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
 	switch {

@@ -18,8 +18,9 @@ import (
 )
 
 // leg is one SIP dialog as a core.Channel: the B2BUA half of a call that
-// faces a SIP phone. An inbound leg is the UAS of a phone's INVITE; an
-// outbound leg INVITEs every registered contact of a user.
+// faces a SIP phone, or a provider (provider.go). An inbound leg is the UAS
+// of a phone's or the provider's INVITE; an outbound leg INVITEs every
+// registered contact of a user, or the provider (Server.invites).
 //
 // Two goroutines share it. The engine goroutine calls the core.Channel
 // methods, which never block: they queue commands. The leg's own goroutine
@@ -28,7 +29,7 @@ import (
 type leg struct {
 	s    *Server
 	name string
-	user string // the SIP user at the far end
+	user string // the SIP user at the far end; "" for a provider
 	log  *slog.Logger
 
 	// engine goroutine only
@@ -98,12 +99,13 @@ type legEvent struct {
 // cmdQueue bounds commands waiting for a leg; the engine sends a handful per call.
 const cmdQueue = 16
 
-func (s *Server) newLeg(user string) *leg {
+// newLeg makes a leg called name ("sip/200", "trunk/provider") for the
+// phones of user ("" for a provider).
+func (s *Server) newLeg(name, user string) *leg {
 	s.mu.Lock()
 	s.nextLeg++
 	n := s.nextLeg
 	s.mu.Unlock()
-	name := "sip/" + user
 	return &leg{s: s, name: name, user: user, log: s.log.With("leg", name, "n", n),
 		cmds: make(chan cmd, cmdQueue), evs: make(chan legEvent, 4)}
 }
@@ -127,20 +129,20 @@ func (l *leg) event(e legEvent) {
 // post runs fn in the engine goroutine.
 func (l *leg) post(fn func()) { l.s.o.Engine.Post(fn) }
 
-// Name identifies the leg: "sip/200".
+// Name identifies the leg: "sip/200", "trunk/provider".
 func (l *leg) Name() string { return l.name }
 
-// Offer rings every registered device of the leg's user.
+// Offer rings every registered device of the leg's user, or calls the provider.
 func (l *leg) Offer(c *core.Call, from core.Party) error {
-	contacts := l.s.reg.Contacts(l.user, l.s.now())
-	if len(contacts) == 0 {
-		return errNotRegistered
+	reqs, err := l.s.invites(l, c, from)
+	if err != nil {
+		return err
 	}
 	l.call = c
 	l.mu.Lock()
 	l.offered = c.ID
 	l.mu.Unlock()
-	go l.runOutbound(c, from, contacts)
+	go l.runOutbound(c, reqs)
 	return nil
 }
 
@@ -198,13 +200,17 @@ func (l *leg) Transferred(from, to *core.Call) {
 	l.mu.Lock()
 	l.offered = to.ID
 	l.mu.Unlock()
-	l.moved = true
-	if to.State == core.Connected {
+	// A provider is outside the trust domain of RFC 3325 §2.3: it is not
+	// told who it now talks to, and presents its callers by its own rules.
+	l.moved = l.s.prov == nil
+	if l.moved && to.State == core.Connected {
 		l.connected(to)
 	}
 }
 
-// Self is the SIP user the leg serves, with the directory's name for it.
+// Self is the SIP user the leg serves, with the directory's name for it;
+// none for a provider's leg, which the engine then knows by the number
+// dialled.
 func (l *leg) Self() core.Party {
 	p := core.Party{Number: l.user}
 	if l.s.o.Users != nil {
@@ -229,7 +235,7 @@ func (l *leg) MediaStats() (core.MediaStats, bool) {
 	}, true
 }
 
-// ReadFrame gives the phone's audio, and passes on digits it sent by RFC 4733.
+// ReadFrame gives the far end's audio, and passes on digits it sent by RFC 4733.
 func (l *leg) ReadFrame(f *hal.Frame) {
 	if l.media == nil {
 		*f = hal.Frame{}
@@ -241,14 +247,14 @@ func (l *leg) ReadFrame(f *hal.Frame) {
 	}
 }
 
-// WriteFrame sends audio to the phone.
+// WriteFrame sends audio to the far end.
 func (l *leg) WriteFrame(f *hal.Frame) {
 	if l.media != nil {
 		l.media.WriteFrame(f)
 	}
 }
 
-// SendDigit sends a digit to the phone as RFC 4733 events.
+// SendDigit sends a digit to the far end as RFC 4733 events.
 func (l *leg) SendDigit(d byte) {
 	if l.media != nil {
 		l.media.SendDigit(d)
@@ -373,4 +379,4 @@ func (s *Server) runContext() (context.Context, context.CancelFunc) {
 }
 
 // Channel makes the leg for a new call to SIP user ext (a directory.Endpoint).
-func (s *Server) Channel(ext string) (core.Channel, error) { return s.newLeg(ext), nil }
+func (s *Server) Channel(ext string) (core.Channel, error) { return s.newLeg("sip/"+ext, ext), nil }

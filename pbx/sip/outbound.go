@@ -22,10 +22,35 @@ type branchResult struct {
 	err error
 }
 
-// runOutbound rings every registered device of the user; the first to
-// answer gets the call and the others are cancelled (RFC 3261 §16.7 step
-// 10, done here by the B2BUA).
-func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Binding) {
+// invites addresses the INVITEs of outbound leg l for call c from caller
+// from: one to every registered device of its user, or one to the
+// provider, which presents the caller by its own rules.
+func (s *Server) invites(l *leg, c *core.Call, from core.Party) ([]*sip.Request, error) {
+	if s.prov != nil {
+		req, err := s.prov.Invite(c, from)
+		if err != nil {
+			return nil, err
+		}
+		req.SetDestination(s.prov.Host)
+		req.SetTransport("UDP")
+		return []*sip.Request{req}, nil
+	}
+	contacts := s.reg.Contacts(l.user, s.now())
+	if len(contacts) == 0 {
+		return nil, errNotRegistered
+	}
+	reqs := make([]*sip.Request, len(contacts))
+	for i, b := range contacts {
+		reqs[i] = l.inviteTo(b, from)
+	}
+	return reqs, nil
+}
+
+// runOutbound sends the INVITEs (one per device) with our offer; the first
+// device to answer gets the call and the others are cancelled (RFC 3261
+// §16.7 step 10, done here by the B2BUA). A challenge is answered with the
+// provider's credentials.
+func (l *leg) runOutbound(c *core.Call, reqs []*sip.Request) {
 	s := l.s
 	m, err := s.o.Media()
 	var offer []byte
@@ -43,24 +68,35 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 	ctx, stop := s.runContext()
 	defer stop()
 
-	results := make(chan branchResult, len(contacts))
-	ringing := make(chan struct{}, len(contacts)*4)
-	progress := make(chan []byte, len(contacts)*4) // SDP of a 183: early media
-	branches := make([]*branch, len(contacts))
+	var creds sipgo.AnswerOptions
+	if s.prov != nil {
+		creds.Username, creds.Password = s.prov.Username, s.prov.Password
+	}
+	results := make(chan branchResult, len(reqs))
+	ringing := make(chan struct{}, len(reqs)*4)
+	progress := make(chan []byte, len(reqs)*4) // SDP of a 183: early media
+	branches := make([]*branch, len(reqs))
 	pending := 0
-	for i, b := range contacts {
+	for i, req := range reqs {
 		bctx, cancel := context.WithCancel(ctx)
-		req := l.inviteTo(b, from, offer)
+		req.AppendHeader(sip.HeaderClone(&s.contact))
+		req.AppendHeader(sip.NewHeader("Allow", s.allow))
+		if s.supported != "" {
+			req.AppendHeader(sip.NewHeader("Supported", s.supported))
+		}
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(offer)
 		dlg, err := s.dua.WriteInvite(bctx, req)
 		if err != nil {
 			cancel()
-			l.log.Info("sip: invite", "contact", b.Contact.String(), "err", err)
+			l.log.Info("sip: invite", "to", req.Recipient.String(), "err", err)
 			continue
 		}
 		branches[i] = &branch{dlg: dlg, cancel: cancel}
 		pending++
 		go func() {
-			err := dlg.WaitAnswer(bctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+			opts := creds
+			opts.OnResponse = func(r *sip.Response) error {
 				if r.StatusCode > 100 && r.StatusCode < 200 {
 					l.ringingDialog(dlg.InviteRequest, r) // pickup.go
 				}
@@ -77,8 +113,8 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 					}
 				}
 				return nil
-			}})
-			results <- branchResult{i, err}
+			}
+			results <- branchResult{i, dlg.WaitAnswer(bctx, opts)}
 		}()
 	}
 	if pending == 0 {
@@ -132,6 +168,9 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 				case sip.StatusBusyHere, 600, 603:
 					busy = true
 				}
+			}
+			if r.err != nil && !cancelled {
+				l.log.Info("sip: call not answered", "to", reqs[r.i].Recipient.String(), "err", r.err)
 			}
 			if r.err == nil { // answered after we gave up
 				l.drop(branches[r.i].dlg)
@@ -193,7 +232,7 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 	l.uac, l.sdp = dlg, m
 	l.mu.Unlock()
 	l.register(dialogKey(dlg.InviteRequest.CallID().Value(), from_, to))
-	l.log.Info("sip: answered", "contact", contacts[winner].Contact.String())
+	l.log.Info("sip: answered", "to", reqs[winner].Recipient.String())
 	l.post(func() {
 		l.media = m
 		if l.call != nil {
@@ -206,9 +245,9 @@ func (l *leg) runOutbound(c *core.Call, from core.Party, contacts []registrar.Bi
 	l.established()
 }
 
-// inviteTo builds the INVITE for one registered device, with the caller's
-// name and number in From (what the phone shows as caller ID).
-func (l *leg) inviteTo(b registrar.Binding, from core.Party, offer []byte) *sip.Request {
+// inviteTo addresses the INVITE for one registered device, with the
+// caller's name and number in From (what the phone shows as caller ID).
+func (l *leg) inviteTo(b registrar.Binding, from core.Party) *sip.Request {
 	s := l.s
 	req := sip.NewRequest(sip.INVITE, *b.Contact.Clone())
 	req.SetDestination(b.Destination())
@@ -218,11 +257,6 @@ func (l *leg) inviteTo(b registrar.Binding, from core.Party, offer []byte) *sip.
 	f.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(f)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: l.user, Host: s.host}})
-	req.AppendHeader(sip.HeaderClone(&s.contact))
-	req.AppendHeader(sip.NewHeader("Allow", allowed))
-	req.AppendHeader(sip.NewHeader("Supported", supported))
-	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(offer)
 	return req
 }
 

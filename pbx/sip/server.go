@@ -53,14 +53,21 @@ type Opts struct {
 	Digest []auth.Algorithm
 }
 
-// Server is the SIP side of the PBX: registrar, authentication and the
-// B2BUA legs of calls.
+// Server is a SIP user agent of the PBX on a socket of its own, and the
+// B2BUA legs of its calls. Listen makes the phones' one: registrar,
+// authentication, subscriptions. ListenProvider makes a provider trunk's
+// (provider.go): its legs are the same, and reach the provider instead.
 type Server struct {
 	log  *slog.Logger
 	o    Opts
 	now  func() time.Time
 	host string // advertised in Via and Contact
 	port int
+	// prov makes the server a provider trunk's user agent; nil for the phones'.
+	prov *ProviderOpts
+	// allow and supported are the Allow and Supported headers of our
+	// requests and answers: the methods and extensions this agent serves.
+	allow, supported string
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -94,15 +101,10 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	if o.Realm == "" {
 		o.Realm = "hookswitch"
 	}
-	s := &Server{log: log, o: o, now: o.Now, parser: sip.NewParser(), dialogs: map[string]*leg{}, stop: make(chan struct{})}
-	s.ctx, s.endCtx = context.WithCancel(context.Background())
-	if s.now == nil {
-		s.now = time.Now
-	}
+	s := makeServer(log, o, allowed, supported)
 	s.digest = auth.New(auth.Opts{Realm: o.Realm, Algorithms: o.Digest})
 	s.guard = auth.NewGuard(o.Guard)
 	s.reg = registrar.New(o.Reg)
-	s.subs = newNotifier(s)
 
 	var err error
 	if s.udp, err = net.ListenPacket("udp", o.Listen); err != nil {
@@ -113,29 +115,16 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	ap := s.udp.LocalAddr().(*net.UDPAddr).AddrPort()
-	s.host, s.port = ap.Addr().Unmap().String(), int(ap.Port())
+	host := ap.Addr().Unmap().String()
 	if ap.Addr().IsUnspecified() {
-		s.host = "127.0.0.1"
+		host = "127.0.0.1"
 	}
-	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(o.UserAgent), sipgo.WithUserAgentHostname(s.host),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.filter)))
-	if err == nil {
-		s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(log))
-	}
-	if err == nil {
-		s.cli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
-			sipgo.WithClientLogger(log))
-	}
+	err = s.startUA(host, "", sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.filter)))
 	if err != nil {
 		_ = s.udp.Close()
 		_ = s.tcp.Close()
-		if s.ua != nil {
-			_ = s.ua.Close()
-		}
 		return nil, fmt.Errorf("sip: %w", err)
 	}
-	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.host, Port: s.port}}
-	s.dua = &sipgo.DialogUA{Client: s.cli, ContactHDR: s.contact, RewriteContact: true}
 
 	s.srv.OnOptions(s.guarded(s.options))
 	s.srv.OnRegister(s.guarded(s.register))
@@ -149,6 +138,45 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	s.srv.OnSubscribe(s.guarded(s.subscribe))
 	s.srv.OnNoRoute(s.guarded(s.noRoute))
 	return s, nil
+}
+
+// makeServer makes a server's state before it listens: the phones' or a
+// provider's, answering with allow and supported.
+func makeServer(log *slog.Logger, o Opts, allow, supported string) *Server {
+	s := &Server{log: log, o: o, now: o.Now, allow: allow, supported: supported, dialogs: map[string]*leg{},
+		stop: make(chan struct{}), parser: sip.NewParser()}
+	s.ctx, s.endCtx = context.WithCancel(context.Background())
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.subs = newNotifier(s)
+	return s
+}
+
+// startUA makes the sipgo user agent, server, client and dialog agent on
+// s.udp, bound already, advertising host and the bound port in Via and a
+// Contact of user@host:port.
+func (s *Server) startUA(host, user string, opts ...sipgo.UserAgentOption) error {
+	s.host, s.port = host, int(s.udp.LocalAddr().(*net.UDPAddr).Port)
+	var err error
+	s.ua, err = sipgo.NewUA(append([]sipgo.UserAgentOption{sipgo.WithUserAgent(s.o.UserAgent),
+		sipgo.WithUserAgentHostname(s.host)}, opts...)...)
+	if err == nil {
+		s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(s.log))
+	}
+	if err == nil {
+		s.cli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
+			sipgo.WithClientLogger(s.log))
+	}
+	if err != nil {
+		if s.ua != nil {
+			_ = s.ua.Close()
+		}
+		return err
+	}
+	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: s.host, Port: s.port}}
+	s.dua = &sipgo.DialogUA{Client: s.cli, ContactHDR: s.contact, RewriteContact: true}
+	return nil
 }
 
 // Addr is the bound UDP address.
@@ -187,7 +215,10 @@ func (s *Server) Serve() {
 func (s *Server) Close(context.Context) error {
 	close(s.stop)
 	s.endCtx()
-	err := errors.Join(s.udp.Close(), s.tcp.Close())
+	err := s.udp.Close()
+	if s.tcp != nil {
+		err = errors.Join(err, s.tcp.Close())
+	}
 	s.wg.Wait()
 	return errors.Join(err, s.ua.Close())
 }
@@ -270,14 +301,15 @@ const supported = "timer, replaces"
 const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, REFER, SUBSCRIBE"
 
 func (s *Server) options(req *sip.Request, tx sip.ServerTransaction) {
-	s.reply(req, tx, sip.StatusOK, "OK",
-		sip.NewHeader("Allow", allowed),
-		sip.NewHeader("Accept", "application/sdp"),
-		sip.NewHeader("Supported", supported))
+	hdrs := []sip.Header{sip.NewHeader("Allow", s.allow), sip.NewHeader("Accept", "application/sdp")}
+	if s.supported != "" {
+		hdrs = append(hdrs, sip.NewHeader("Supported", s.supported))
+	}
+	s.reply(req, tx, sip.StatusOK, "OK", hdrs...)
 }
 
 func (s *Server) noRoute(req *sip.Request, tx sip.ServerTransaction) {
-	s.reply(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", allowed))
+	s.reply(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", s.allow))
 }
 
 // authenticate checks a request's digest credentials. When they are not

@@ -49,7 +49,8 @@ var errRefused = errors.New("trunk: registration refused")
 // removes the binding.
 func (t *Trunk) registerLoop() {
 	defer t.regDone.Done()
-	callID := sip.CallIDHeader(sip.GenerateTagN(24) + "@" + t.host)
+	contact := t.p.Contact()
+	callID := sip.CallIDHeader(sip.GenerateTagN(24) + "@" + contact.Address.Host)
 	r := regState{callID: callID, tag: sip.GenerateTagN(16), cseq: 1}
 	expiry := t.o.Expiry
 	failures := 0
@@ -118,16 +119,18 @@ func (t *Trunk) register(ctx context.Context, r *regState, expiry time.Duration)
 	req.AppendHeader(&sip.ToHeader{Address: aor})
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: r.cseq, MethodName: sip.REGISTER})
-	req.AppendHeader(sip.HeaderClone(&t.contact))
+	contact := t.p.Contact()
+	req.AppendHeader(&contact)
 	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(expiry/time.Second))))
-	req.AppendHeader(sip.NewHeader("Allow", allowed))
+	req.AppendHeader(sip.NewHeader("Allow", t.p.Allow()))
 	r.cseq++
-	res, err := t.cli.Do(ctx, req)
+	cli := t.p.Client()
+	res, err := cli.Do(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("trunk: register: %w", err)
 	}
 	if res.StatusCode == sip.StatusUnauthorized || res.StatusCode == sip.StatusProxyAuthRequired {
-		res, err = t.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: t.o.Username, Password: t.o.Password})
+		res, err = cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: t.o.Username, Password: t.o.Password})
 		r.cseq = req.CSeq().SeqNo + 1
 		if err != nil {
 			return 0, fmt.Errorf("trunk: register: %w", err)
@@ -144,16 +147,16 @@ func (t *Trunk) register(ctx context.Context, r *regState, expiry time.Duration)
 	case res.StatusCode != sip.StatusOK:
 		return 0, fmt.Errorf("%w: %d %s", errRefused, res.StatusCode, res.Reason)
 	}
-	return t.granted(res, expiry), nil
+	return granted(res, contact.Address, expiry), nil
 }
 
-// granted reads the lifetime of our binding from a 200: its Contact's
-// expires parameter, else the Expires header, else what we asked for
-// (RFC 3261 §10.2.4).
-func (t *Trunk) granted(res *sip.Response, asked time.Duration) time.Duration {
+// granted reads the lifetime of our binding (contact ours) from a 200: its
+// Contact's expires parameter, else the Expires header, else what we asked
+// for (RFC 3261 §10.2.4).
+func granted(res *sip.Response, ours sip.Uri, asked time.Duration) time.Duration {
 	for _, h := range res.GetHeaders("Contact") {
 		c, ok := h.(*sip.ContactHeader)
-		if !ok || c.Address.Host != t.host || c.Address.Port != t.port {
+		if !ok || c.Address.Host != ours.Host || c.Address.Port != ours.Port {
 			continue
 		}
 		if v, ok := c.Params.Get("expires"); ok {
