@@ -65,8 +65,9 @@ func (s *Server) invite(req *sip.Request, tx sip.ServerTransaction) {
 	l.runInbound(req, tx, party, func() *core.Call { return eng.Dial(l, party, number) })
 }
 
-// sessionExpires reads RFC 4028 Session-Expires (compact form x).
-func sessionExpires(req *sip.Request) (int, bool) {
+// sessionExpires reads RFC 4028 Session-Expires (compact form x) of a
+// request or response.
+func sessionExpires(req interface{ GetHeader(string) sip.Header }) (int, bool) {
 	h := req.GetHeader("Session-Expires")
 	if h == nil {
 		h = req.GetHeader("x")
@@ -94,16 +95,17 @@ func supports(req *sip.Request, tag string) bool {
 
 // answerHeaders are the headers of our 2xx to an INVITE or UPDATE: the
 // session timer accepted as the UAC asked, with the refresher left to it
-// (RFC 4028 §9), and what we allow.
-func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) {
+// (RFC 4028 §9), and what we allow. refresh is the session interval when
+// the UAC made us the refresher, else 0.
+func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) (refresh int) {
 	res.AppendHeader(sip.NewHeader("Allow", s.allow))
 	if s.supported != "" {
 		res.AppendHeader(sip.NewHeader("Supported", s.supported))
 	}
 	if se, ok := sessionExpires(req); ok && supports(req, "timer") {
 		refresher := "uac"
-		if h := req.GetHeader("Session-Expires"); h != nil && strings.Contains(h.Value(), "refresher=uas") {
-			refresher = "uas"
+		if refresherOf(req) == "uas" {
+			refresher, refresh = "uas", se
 		}
 		res.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(se)+";refresher="+refresher))
 		res.AppendHeader(sip.NewHeader("Require", "timer"))
@@ -111,6 +113,7 @@ func (s *Server) answerHeaders(req *sip.Request, res *sip.Response) {
 	if len(res.Body()) > 0 {
 		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	}
+	return refresh
 }
 
 // runInbound is the life of a phone's or the provider's call until the
@@ -219,7 +222,7 @@ func (l *leg) answer(req *sip.Request, dlg *sipgo.DialogServerSession, local []b
 	if connected != nil {
 		res.AppendHeader(l.s.assertedIdentity(*connected))
 	}
-	l.s.answerHeaders(req, res)
+	l.setRefresh(l.s.answerHeaders(req, res))
 	done := make(chan error, 1)
 	go func() { done <- dlg.WriteResponse(res) }()
 	t := time.NewTimer(ackTimeout)
@@ -254,9 +257,13 @@ func (l *leg) hangupCall() {
 // we end the dialog ourselves: 64·T1, the transaction timeout of RFC 3261 §17.
 const referByeWait = 64 * 500 * time.Millisecond
 
-// established waits for either side to hang up a connected call.
+// established waits for either side to hang up a connected call, and
+// refreshes the session when the leg is the refresher (session.go).
 func (l *leg) established() {
 	var waitBye <-chan time.Time
+	refresh := time.NewTimer(time.Hour)
+	defer refresh.Stop()
+	refreshC := l.refreshTimer(refresh)
 	for {
 		select {
 		case c := <-l.cmds:
@@ -287,12 +294,23 @@ func (l *leg) established() {
 			l.bye()
 			l.finish()
 			return
+		case <-refreshC:
+			go l.refreshSession()
+			refreshC = l.refreshTimer(refresh)
 		case e := <-l.evs:
-			if e.kind == evBye {
+			switch e.kind {
+			case evBye:
 				l.log.Info("sip: far end hung up")
 				l.hangupCall()
 				l.finish()
 				return
+			case evExpired:
+				l.hangupCall()
+				l.bye()
+				l.finish()
+				return
+			case evSession:
+				refreshC = l.refreshTimer(refresh)
 			}
 		case <-l.s.stop:
 			return
@@ -429,7 +447,7 @@ func (s *Server) renegotiate(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", body)
 	res.AppendHeader(sip.HeaderClone(&s.contact))
-	s.answerHeaders(req, res)
+	l.setRefresh(s.answerHeaders(req, res))
 	if err := tx.Respond(res); err != nil {
 		l.log.Debug("sip: re-invite respond", "err", err)
 	}

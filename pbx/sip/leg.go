@@ -66,6 +66,10 @@ type leg struct {
 	// offered is the ID of the call the leg was offered (or a transfer
 	// moved it to): how the busy-lamp field finds the leg of a call.
 	offered uint64
+	// refresh is the session interval in seconds that the leg refreshes
+	// as the refresher; 0 when the far end does, or there is no session
+	// timer (session.go).
+	refresh int
 }
 
 type cmdKind uint8
@@ -88,8 +92,10 @@ type cmd struct {
 type legEventKind uint8
 
 const (
-	evBye legEventKind = iota + 1 // the phone hung up
-	evAck                         // ACK for our 2xx
+	evBye     legEventKind = iota + 1 // the far end hung up
+	evAck                             // ACK for our 2xx
+	evSession                         // the session timer was negotiated anew
+	evExpired                         // a session refresh found the far end gone
 )
 
 type legEvent struct {

@@ -226,6 +226,9 @@ func (l *leg) runOutbound(c *core.Call, reqs []*sip.Request) {
 			l.log.Info("sip: answer not acceptable", "err", err)
 		}
 	}
+	if se, ok := sessionExpires(dlg.InviteResponse); ok && refresherOf(dlg.InviteResponse) == "uac" {
+		l.setRefresh(se) // RFC 4028 §7.2: the answer makes us the refresher
+	}
 	from_, _ := dlg.InviteRequest.From().Params.Get("tag")
 	to, _ := dlg.InviteResponse.To().Params.Get("tag")
 	l.mu.Lock()

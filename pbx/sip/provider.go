@@ -27,8 +27,9 @@ import (
 // SUBSCRIBE and REFER are phones' requests: the provider gets 405. A
 // provider is outside our trust domain (RFC 3325 §2.3), so a transfer does
 // not tell it who it now talks to. Our INVITEs to it do not offer session
-// timers: a provider that wants them refreshes the session itself (RFC
-// 4028 §9), since a leg does not send refreshes.
+// timers (no Supported), as the trunk's never did: a provider that wants
+// them refreshes the session itself (RFC 4028 §9); one that calls in and
+// asks us to refresh is refreshed like a phone (session.go).
 //
 // The far end is a property of the user agent a leg lives in, so the
 // provider's user agent is a Server (prov set) rather than a second kind

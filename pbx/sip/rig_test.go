@@ -314,6 +314,8 @@ type ua struct {
 	seq   int
 	// allow is the Allow of the phone's 2xx to an INVITE; "" sends none.
 	allow string
+	// inDialog, when not 0, is what the phone answers an in-dialog INVITE or UPDATE.
+	inDialog int
 
 	mu      sync.Mutex
 	reqs    []*sip.Request
@@ -428,6 +430,8 @@ func (u *ua) handle(req *sip.Request, from *net.UDPAddr) {
 			u.respond(ic.req, ic.from, 487, "Request Terminated", ic.tag, "")
 		}
 	case req.Method == sip.ACK:
+	case (req.Method == sip.INVITE || req.Method == sip.UPDATE) && u.inDialog != 0:
+		u.respond(req, from, u.inDialog, "Refused", "", "")
 	case req.Method == sip.INVITE || req.Method == sip.UPDATE:
 		answer := ""
 		if len(req.Body()) > 0 {

@@ -68,6 +68,8 @@ type Server struct {
 	// allow and supported are the Allow and Supported headers of our
 	// requests and answers: the methods and extensions this agent serves.
 	allow, supported string
+	// refreshAfter is when a leg refreshes a session of se seconds (session.go).
+	refreshAfter func(se int) time.Duration
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -143,8 +145,8 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 // makeServer makes a server's state before it listens: the phones' or a
 // provider's, answering with allow and supported.
 func makeServer(log *slog.Logger, o Opts, allow, supported string) *Server {
-	s := &Server{log: log, o: o, now: o.Now, allow: allow, supported: supported, dialogs: map[string]*leg{},
-		stop: make(chan struct{}), parser: sip.NewParser()}
+	s := &Server{log: log, o: o, now: o.Now, allow: allow, supported: supported, refreshAfter: refreshHalf,
+		dialogs: map[string]*leg{}, stop: make(chan struct{}), parser: sip.NewParser()}
 	s.ctx, s.endCtx = context.WithCancel(context.Background())
 	if s.now == nil {
 		s.now = time.Now
