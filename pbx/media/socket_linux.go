@@ -35,22 +35,23 @@ type mmsgHdr struct {
 // tick that read them.
 //
 // A Socket is safe for concurrent use, but reading is meant for one
-// goroutine (the media tick).
+// goroutine (the media tick). Reads and writes lock apart, so the tick's
+// read never waits for a long batch being sent.
 type Socket struct {
-	mu    sync.Mutex
-	fd    int // -1 once closed
-	local netip.AddrPort
+	rmu, wmu sync.Mutex // reads, writes; Close takes both
+	fd       int        // -1 once closed
+	local    netip.AddrPort
 
 	stamps bool // the kernel stamps arrivals (SO_TIMESTAMPNS)
 
+	// recvmmsg state (rmu)
 	msgs  []mmsgHdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6 // large enough for IPv4 too
 	ctrl  []byte                  // one control buffer a message
-	to4   unix.RawSockaddrInet4
-	to6   unix.RawSockaddrInet6
 
-	// sendmmsg state: WriteBatch's messages
+	// send state (wmu): WriteTo's address, WriteBatch's messages
+	to6      unix.RawSockaddrInet6
 	out      []mmsgHdr
 	outIovs  []unix.Iovec
 	outNames []unix.RawSockaddrInet6
@@ -138,8 +139,8 @@ type Datagram struct {
 // buffer are cut short.
 func (s *Socket) ReadBatch(bufs [][]byte, out []Datagram) (int, error) {
 	n := min(len(bufs), len(out), len(s.msgs))
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
 	if s.fd < 0 {
 		return 0, ErrClosed
 	}
@@ -220,8 +221,8 @@ func (s *Socket) sockaddr(to netip.AddrPort, raw *unix.RawSockaddrInet6) uint32 
 // WriteTo sends one datagram to "to" (sendto(2)); it does not block. A full
 // socket buffer drops the datagram, as the network would.
 func (s *Socket) WriteTo(b []byte, to netip.AddrPort) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	if s.fd < 0 {
 		return ErrClosed
 	}
@@ -244,8 +245,8 @@ func (s *Socket) WriteTo(b []byte, to netip.AddrPort) error {
 // batch size allows, without blocking; datagrams a full socket buffer
 // refuses are dropped, as the network would. It returns how many went out.
 func (s *Socket) WriteBatch(bufs [][]byte, tos []netip.AddrPort) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	if s.fd < 0 {
 		return 0, ErrClosed
 	}
@@ -281,8 +282,10 @@ func (s *Socket) WriteBatch(bufs [][]byte, tos []netip.AddrPort) (int, error) {
 
 // Close releases the socket. Reads and writes after it return ErrClosed.
 func (s *Socket) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	if s.fd < 0 {
 		return nil
 	}
