@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -23,8 +22,8 @@ import (
 // offer), else in a re-INVITE that offers the session unchanged
 // (identityMethod); in the 2xx of a picked-up call it rides the answer.
 
-// identityTimeout bounds the UPDATE or re-INVITE transaction: Timer F/B, 64·T1 (RFC 3261 §17.1).
-const identityTimeout = 64 * 500 * time.Millisecond
+// inDialogTimeout bounds an UPDATE or re-INVITE transaction of ours: Timer F/B, 64·T1 (RFC 3261 §17.1).
+const inDialogTimeout = 64 * 500 * time.Millisecond
 
 // connected has the phone told who it talks to in call c; engine goroutine.
 func (l *leg) connected(c *core.Call) {
@@ -94,43 +93,12 @@ func (l *leg) sendIdentity(p core.Party) {
 		return
 	}
 	req.AppendHeader(l.s.assertedIdentity(p))
-	l.mu.Lock()
-	m := l.sdp
-	l.mu.Unlock()
-	if method == sip.INVITE {
-		if m == nil {
-			return
-		}
-		offer, err := m.Offer()
-		if err != nil {
-			l.log.Info("sip: identity re-INVITE offer", "err", err)
-			return
-		}
-		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-		req.SetBody(offer)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), identityTimeout)
-	defer cancel()
-	res, err := l.do(ctx, req)
+	res, err := l.sessionRequest(req)
 	if err != nil {
 		l.log.Info("sip: connected identity not sent", "method", string(method), "err", err)
 		return
 	}
 	l.log.Info("sip: connected identity", "method", string(method), "number", p.Number, "code", res.StatusCode)
-	if method != sip.INVITE || !res.IsSuccess() {
-		return
-	}
-	if body, _ := sdpBody(res); len(body) > 0 {
-		if err := m.Accept(body); err != nil {
-			l.log.Info("sip: re-INVITE answer", "err", err)
-		}
-	}
-	// The 2xx of a re-INVITE is acknowledged end to end, with its CSeq
-	// number (RFC 3261 §13.2.2.4); the dialog session fills that in.
-	ack := sip.NewRequest(sip.ACK, req.Recipient)
-	if err := l.writeInDialog(ack); err != nil {
-		l.log.Info("sip: re-INVITE ACK", "err", err)
-	}
 }
 
 // writeInDialog sends a request in the leg's dialog without a transaction (an ACK).

@@ -116,7 +116,7 @@ func (l *leg) sessionRequest(req *sip.Request) (*sip.Response, error) {
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		req.SetBody(offer)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), identityTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), inDialogTimeout)
 	defer cancel()
 	res, err := l.do(ctx, req)
 	if err != nil || req.Method != sip.INVITE || !res.IsSuccess() {
