@@ -35,8 +35,8 @@ func (l *leg) connected(c *core.Call) {
 
 // assertedIdentity is the P-Asserted-Identity of a party (RFC 3325 §9.1).
 func (s *Server) assertedIdentity(p core.Party) sip.Header {
-	v := "<sip:" + userSafe(p.Number) + "@" + s.host + ">"
-	if n := quoteSafe(p.Name); n != "" {
+	v := "<sip:" + SafeUser(p.Number) + "@" + s.host + ">"
+	if n := SafeDisplay(p.Name); n != "" {
 		v = `"` + n + `" ` + v
 	}
 	return sip.NewHeader("P-Asserted-Identity", v)

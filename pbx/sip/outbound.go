@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -255,7 +256,7 @@ func (l *leg) inviteTo(b registrar.Binding, from core.Party) *sip.Request {
 	req := sip.NewRequest(sip.INVITE, *b.Contact.Clone())
 	req.SetDestination(b.Destination())
 	req.SetTransport(b.Transport)
-	f := &sip.FromHeader{DisplayName: quoteSafe(from.Name), Address: sip.Uri{Scheme: "sip", User: userSafe(from.Number), Host: s.host}}
+	f := &sip.FromHeader{DisplayName: SafeDisplay(from.Name), Address: sip.Uri{Scheme: "sip", User: SafeUser(from.Number), Host: s.host}}
 	f.Params = sip.NewParams()
 	f.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(f)
@@ -281,28 +282,26 @@ func (l *leg) reject(c *core.Call, ind core.Indication) {
 	})
 }
 
-// quoteSafe makes a display name safe inside a quoted string (RFC 3261 §25.1
-// quoted-string): no CR, LF, quotes or backslashes from a caller's name.
-func quoteSafe(s string) string {
+// SafeDisplay makes a display name safe inside a quoted string (RFC 3261
+// §25.1 quoted-string): printable, without quotes or backslashes, trimmed,
+// so a caller's or provider's name cannot break a header.
+func SafeDisplay(s string) string {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\r', '\n', '"', '\\':
-		default:
-			if c >= 0x20 {
-				out = append(out, c)
-			}
+		if c := s[i]; c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+			out = append(out, c)
 		}
 	}
-	return string(out)
+	return strings.TrimSpace(string(out))
 }
 
-// userSafe keeps the characters a caller number may carry in a SIP URI user part.
-func userSafe(s string) string {
+// SafeUser keeps the characters a number may carry in a SIP URI user part,
+// "anonymous" when none are left.
+func SafeUser(s string) string {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '+' || c == '*' || c == '#' || c == '-' || c == '.' {
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("+*#-.", c) >= 0 {
 			out = append(out, c)
 		}
 	}

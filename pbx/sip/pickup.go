@@ -131,7 +131,7 @@ func (s *Server) findDialog(callID, toTag, fromTag string) (*leg, dialogKind) {
 // when ext has no early dialog of ours to show.
 func (s *Server) ringID(callID uint64, ext string) dialogID {
 	id := strconv.FormatUint(callID, 10)
-	return dialogID{callID: "pickup-" + id + "@" + s.host, local: "pbx" + id, remote: "ext" + userSafe(ext)}
+	return dialogID{callID: "pickup-" + id + "@" + s.host, local: "pbx" + id, remote: "ext" + SafeUser(ext)}
 }
 
 // ringCall reads a made-up dialog back: the engine's call and the

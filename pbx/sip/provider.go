@@ -100,7 +100,7 @@ func ListenProvider(log *slog.Logger, o ProviderOpts) (*Provider, error) {
 	if ap.Addr().IsUnspecified() {
 		local = localAddrFor(o.Host)
 	}
-	if err := s.startUA(local, userSafe(o.Username)); err != nil {
+	if err := s.startUA(local, SafeUser(o.Username)); err != nil {
 		_ = s.udp.Close()
 		return nil, fmt.Errorf("sip: %w", err)
 	}

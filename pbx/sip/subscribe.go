@@ -312,7 +312,7 @@ func (n *notifier) notify(d *subDialog) {
 // body is the NOTIFY body of a subscription.
 func (n *notifier) body(d *subDialog, version uint32) ([]byte, string) {
 	host := n.s.host
-	uri := func(user string) string { return "sip:" + userSafe(user) + "@" + host }
+	uri := func(user string) string { return "sip:" + SafeUser(user) + "@" + host }
 	if d.event == subscription.MessageSummary {
 		var nw, old int
 		if mb := n.s.o.Mailboxes; mb != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/hookswitch/hookswitch/pbx/core"
+	pbxsip "github.com/hookswitch/hookswitch/pbx/sip"
 )
 
 // Presentation is how the caller of an outside call is shown to the provider.
@@ -24,7 +25,7 @@ type Presentation struct {
 // fromHeaders returns the From of an outgoing INVITE and the identity
 // headers that go with it, for an account at domain.
 func (p Presentation) fromHeaders(domain string) (*sip.FromHeader, []sip.Header) {
-	number := userPart(p.Number)
+	number := pbxsip.SafeUser(p.Number)
 	pref := sip.NewHeader("P-Preferred-Identity", "<sip:"+number+"@"+domain+">")
 	from := &sip.FromHeader{Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
@@ -34,7 +35,7 @@ func (p Presentation) fromHeaders(domain string) (*sip.FromHeader, []sip.Header)
 		from.Address = sip.Uri{Scheme: "sip", User: "anonymous", Host: "anonymous.invalid"}
 		return from, []sip.Header{pref, sip.NewHeader("Privacy", "id")}
 	}
-	from.DisplayName = displaySafe(p.Name)
+	from.DisplayName = pbxsip.SafeDisplay(p.Name)
 	from.Address = sip.Uri{Scheme: "sip", User: number, Host: domain}
 	return from, []sip.Header{pref}
 }
@@ -70,7 +71,7 @@ func Caller(req *sip.Request) core.Party {
 		return core.Party{}
 	}
 	p.Number = numberOnly(p.Number)
-	p.Name = displaySafe(p.Name)
+	p.Name = pbxsip.SafeDisplay(p.Name)
 	return p
 }
 
@@ -109,21 +110,6 @@ func Route(req *sip.Request, did map[string]string, fallback string) (ext string
 	return fallback, fallback != ""
 }
 
-// userPart keeps the characters a number may have in a SIP URI user part.
-func userPart(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("+*#-.", c) >= 0 {
-			out = append(out, c)
-		}
-	}
-	if len(out) == 0 {
-		return "anonymous"
-	}
-	return string(out)
-}
-
 // numberOnly keeps what an analog caller-ID display can show of a number:
 // digits, and a leading +.
 func numberOnly(s string) string {
@@ -134,16 +120,4 @@ func numberOnly(s string) string {
 		}
 	}
 	return string(out)
-}
-
-// displaySafe keeps a display name printable and free of quotes (RFC 3261
-// §25.1 quoted-string), so a provider's or caller's name cannot break a header.
-func displaySafe(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
-			out = append(out, c)
-		}
-	}
-	return strings.TrimSpace(string(out))
 }

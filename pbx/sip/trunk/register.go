@@ -11,6 +11,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	pbxsip "github.com/hookswitch/hookswitch/pbx/sip"
 )
 
 // Registration retry after a failure, RFC 5626 §4.5: wait
@@ -108,7 +110,7 @@ type regState struct {
 // register sends one REGISTER (answering a challenge) and returns the
 // lifetime the provider granted.
 func (t *Trunk) register(ctx context.Context, r *regState, expiry time.Duration) (time.Duration, error) {
-	aor := sip.Uri{Scheme: "sip", User: userPart(t.o.Username), Host: t.domain}
+	aor := sip.Uri{Scheme: "sip", User: pbxsip.SafeUser(t.o.Username), Host: t.domain}
 	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: t.domain})
 	req.SetDestination(t.o.Host)
 	req.SetTransport("UDP")

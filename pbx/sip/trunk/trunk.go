@@ -119,7 +119,7 @@ func (t *Trunk) invite(c *core.Call, from core.Party) (*sip.Request, error) {
 	if number == "" {
 		return nil, errNoNumber
 	}
-	uri := sip.Uri{Scheme: "sip", User: userPart(number), Host: t.domain}
+	uri := sip.Uri{Scheme: "sip", User: pbxsip.SafeUser(number), Host: t.domain}
 	req := sip.NewRequest(sip.INVITE, uri)
 	fromHdr, ids := Presentation{Number: t.o.CallerID, Name: from.Name, Withheld: t.o.Privacy}.fromHeaders(t.domain)
 	req.AppendHeader(fromHdr)
