@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
@@ -21,14 +20,7 @@ type Options struct {
 
 // Board is a simulated board: a wire and a phone on every port.
 type Board struct {
-	realtime bool
-	wall     time.Time // wall time of the first frame, when realtime
-
-	mu      sync.Mutex
-	now     time.Time
-	frames  int64
-	skipped int64 // frames an overrun skipped (realtime)
-	closed  bool
+	clock
 
 	wires  []*wire.Wire
 	lines  []hal.Line
@@ -51,14 +43,7 @@ func NewWith(opts Options, mk LineFunc) (*Board, error) {
 	if opts.Ports < 1 {
 		return nil, fmt.Errorf("sim: %d ports", opts.Ports)
 	}
-	if opts.Start.IsZero() {
-		opts.Start = time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	}
-	b := &Board{realtime: opts.Realtime, now: opts.Start}
-	if opts.Realtime {
-		b.wall = time.Now()
-		b.now = b.wall
-	}
+	b := &Board{clock: newClock(opts)}
 	po := opts.Phone
 	po.Country = opts.Country
 	for i := range opts.Ports {
@@ -92,52 +77,23 @@ func (b *Board) Phone(n int) *phone.Phone {
 // Phones returns every phone in port order.
 func (b *Board) Phones() []*phone.Phone { return b.phones }
 
-// Now returns the simulated time: the start of the next frame.
-func (b *Board) Now() time.Time {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.now
-}
-
 // Tick carries one frame on every wire and steps every phone through it.
 func (b *Board) Tick(tx, rx []hal.Frame) (time.Time, error) {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return time.Time{}, hal.ErrClosed
-	}
-	t := b.now
-	b.mu.Unlock()
-	var skipped int64
-	if b.realtime {
-		t, skipped = pace(t)
+	t, skipped, err := b.frame()
+	if err != nil {
+		return time.Time{}, err
 	}
 	for i, w := range b.wires {
 		w.Send(&tx[i])
 		b.phones[i].Step(t)
 		w.Receive(&rx[i])
 	}
-	b.mu.Lock()
-	b.frames++
-	b.skipped += skipped
-	b.now = t.Add(hal.FrameDuration)
-	end := b.now
-	b.mu.Unlock()
-	return end, nil
-}
-
-// Skipped counts the frames a realtime board skipped after stalls (pace).
-func (b *Board) Skipped() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.skipped
+	return b.carried(t, skipped), nil
 }
 
 // Close halts every line.
 func (b *Board) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.closed = true
+	b.close()
 	for _, w := range b.wires {
 		w.SetFeed(hal.FeedOpen)
 	}

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
@@ -49,14 +48,9 @@ type ChipBuild func(start time.Time, now func() time.Time, wires []*wire.Wire, b
 // driven by the real drivers: audio goes through the chips' PCM slots and
 // line events come from their interrupts.
 type ChipBoard struct {
-	realtime bool
-	bus      *pcm.Bus
-	set      ChipSet
-
-	mu      sync.Mutex
-	now     time.Time
-	skipped int64 // frames an overrun skipped (realtime)
-	closed  bool
+	clock
+	bus *pcm.Bus
+	set ChipSet
 
 	wires  []*wire.Wire
 	phones []*phone.Phone
@@ -70,21 +64,16 @@ func NewChipBoard(opts Options, slots int, build ChipBuild) (*ChipBoard, error) 
 	if opts.Ports < 1 {
 		return nil, fmt.Errorf("sim: %d ports", opts.Ports)
 	}
-	if opts.Start.IsZero() {
-		opts.Start = time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-		if opts.Realtime {
-			opts.Start = time.Now()
-		}
-	}
 	bus, err := pcm.New(slots)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
-	b := &ChipBoard{realtime: opts.Realtime, bus: bus, now: opts.Start}
+	b := &ChipBoard{clock: newClock(opts), bus: bus}
+	start := b.Now()
 	for range opts.Ports {
 		b.wires = append(b.wires, wire.NewWire())
 	}
-	set, err := build(opts.Start, b.Now, b.wires, bus)
+	set, err := build(start, b.Now, b.wires, bus)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
@@ -95,7 +84,7 @@ func NewChipBoard(opts Options, slots int, build ChipBuild) (*ChipBoard, error) 
 	po := opts.Phone
 	po.Country = opts.Country
 	for i, w := range b.wires {
-		p, err := phone.New(w, opts.Start, po)
+		p, err := phone.New(w, start, po)
 		if err != nil {
 			return nil, fmt.Errorf("sim: port %d: %w", i+1, err)
 		}
@@ -121,35 +110,14 @@ func (b *ChipBoard) Phones() []*phone.Phone { return b.phones }
 // Bus returns the PCM bus.
 func (b *ChipBoard) Bus() *pcm.Bus { return b.bus }
 
-// Now returns the simulated time: the start of the next frame.
-func (b *ChipBoard) Now() time.Time {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.now
-}
-
-// Skipped counts the frames a realtime board skipped after stalls (pace).
-func (b *ChipBoard) Skipped() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.skipped
-}
-
 // Tick carries one frame: the host's audio into the chips' receive slots,
 // through the chips onto the lines, the phones through the frame (their hook
 // changes interrupt the chips at their exact times), the lines' audio back
 // through the chips' transmit slots to the host; then the adapters' service.
 func (b *ChipBoard) Tick(tx, rx []hal.Frame) (time.Time, error) {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return time.Time{}, hal.ErrClosed
-	}
-	t := b.now
-	b.mu.Unlock()
-	var skipped int64
-	if b.realtime {
-		t, skipped = pace(t)
+	t, skipped, err := b.frame()
+	if err != nil {
+		return time.Time{}, err
 	}
 	for _, c := range b.set.Chips {
 		c.AdvanceTo(t)
@@ -170,11 +138,7 @@ func (b *ChipBoard) Tick(tx, rx []hal.Frame) (time.Time, error) {
 	for i, s := range b.set.Slots {
 		b.bus.HostReceive(s.Rx, s.Format, &rx[i])
 	}
-	end := t.Add(hal.FrameDuration)
-	b.mu.Lock()
-	b.now = end
-	b.skipped += skipped
-	b.mu.Unlock()
+	end := b.carried(t, skipped)
 	if b.set.Service != nil {
 		b.set.Service(end)
 	}
@@ -183,13 +147,9 @@ func (b *ChipBoard) Tick(tx, rx []hal.Frame) (time.Time, error) {
 
 // Close halts every line.
 func (b *ChipBoard) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	if !b.close() {
 		return nil
 	}
-	b.closed = true
-	b.mu.Unlock()
 	if b.set.Close != nil {
 		return b.set.Close()
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"sync"
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal"
@@ -26,4 +27,77 @@ func pace(t time.Time) (time.Time, int64) {
 		return t.Add(time.Duration(n) * hal.FrameDuration), n
 	}
 	return t, 0
+}
+
+// clock is a simulated board's time: the start of the next frame, paced
+// on the wall clock when realtime. Both boards embed it.
+type clock struct {
+	realtime bool
+
+	mu      sync.Mutex
+	now     time.Time
+	skipped int64 // frames an overrun skipped (realtime)
+	closed  bool
+}
+
+// newClock starts at opts.Start; by default at a fixed date, or the wall
+// clock's now when realtime.
+func newClock(opts Options) clock {
+	start := opts.Start
+	if start.IsZero() {
+		start = time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+		if opts.Realtime {
+			start = time.Now()
+		}
+	}
+	return clock{realtime: opts.Realtime, now: start}
+}
+
+// Now returns the simulated time: the start of the next frame.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Skipped counts the frames a realtime board skipped after stalls (pace).
+func (c *clock) Skipped() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.skipped
+}
+
+// frame returns the start of the frame to carry, and how many it skipped,
+// once a realtime clock has paced it; hal.ErrClosed after close.
+func (c *clock) frame() (time.Time, int64, error) {
+	c.mu.Lock()
+	t, closed := c.now, c.closed
+	c.mu.Unlock()
+	if closed {
+		return time.Time{}, 0, hal.ErrClosed
+	}
+	if !c.realtime {
+		return t, 0, nil
+	}
+	t, skipped := pace(t)
+	return t, skipped, nil
+}
+
+// carried moves the clock past the frame that started at t and returns its end.
+func (c *clock) carried(t time.Time, skipped int64) time.Time {
+	end := t.Add(hal.FrameDuration)
+	c.mu.Lock()
+	c.now = end
+	c.skipped += skipped
+	c.mu.Unlock()
+	return end
+}
+
+// close stops the clock; it reports whether it ran until now.
+func (c *clock) close() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	was := !c.closed
+	c.closed = true
+	return was
 }
