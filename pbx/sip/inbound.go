@@ -24,7 +24,7 @@ const minSE = 90
 // refused (RFC 4028 §8.1). It reports whether the INVITE is a new call.
 func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) bool {
 	if tag, _ := req.To().Params.Get("tag"); tag != "" {
-		s.reinvite(req, tx)
+		s.renegotiate(req, tx)
 		return false
 	}
 	if se, ok := sessionExpires(req); ok && se < minSE {
@@ -398,15 +398,8 @@ func (s *Server) cancel(req *sip.Request, tx sip.ServerTransaction) {
 	s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 }
 
-// reinvite answers a new offer inside a dialog: hold, resume, a session refresh.
-func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
-	s.renegotiate(req, tx)
-}
-
-func (s *Server) update(req *sip.Request, tx sip.ServerTransaction) {
-	s.renegotiate(req, tx)
-}
-
+// renegotiate answers a re-INVITE or UPDATE inside a dialog: hold, resume,
+// a session refresh.
 func (s *Server) renegotiate(req *sip.Request, tx sip.ServerTransaction) {
 	l := s.legFor(req)
 	if l == nil {

@@ -219,15 +219,10 @@ func (s *Server) pickup(req *sip.Request, tx sip.ServerTransaction, l *leg, part
 				c = nil
 			}
 		}
-		if c != nil {
-			if n, err := eng.Pickup(c, l); err == nil {
-				l.call = n
-				l.Indicate(n, core.Answered)
-				return n
-			}
+		if c == nil {
+			return l.takeOver(nil, errNoCall)
 		}
-		l.send(cmd{kind: cmdIndicate, ind: core.Congestion, code: sip.StatusCallTransactionDoesNotExists})
-		return nil
+		return l.takeOver(eng.Pickup(c, l))
 	})
 }
 

@@ -109,7 +109,7 @@ func ListenProvider(log *slog.Logger, o ProviderOpts) (*Provider, error) {
 	s.srv.OnBye(p.gate(s.bye))
 	s.srv.OnCancel(p.gate(s.cancel))
 	s.srv.OnInfo(p.gate(s.info))
-	s.srv.OnUpdate(p.gate(s.update))
+	s.srv.OnUpdate(p.gate(s.renegotiate))
 	s.srv.OnOptions(p.gate(s.options))
 	s.srv.OnNoRoute(p.gate(s.noRoute))
 	return p, nil

@@ -38,6 +38,22 @@ const referReports = 8
 
 var errReplacesSyntax = errors.New("sip: bad Replaces")
 
+// errNoCall: the dialog a Replaces named has no call left to take over.
+var errNoCall = errors.New("sip: no call to take over")
+
+// takeOver ends the attach of an INVITE with Replaces: the leg is in call
+// n now (answered), or, when the replace or pickup failed, the phone gets
+// 481 (RFC 3891 §3).
+func (l *leg) takeOver(n *core.Call, err error) *core.Call {
+	if err != nil {
+		l.send(cmd{kind: cmdIndicate, ind: core.Congestion, code: sip.StatusCallTransactionDoesNotExists})
+		return nil
+	}
+	l.call = n
+	l.Indicate(n, core.Answered)
+	return n
+}
+
 // replacesID is a dialog named by Replaces (RFC 3891 §6.1).
 type replacesID struct {
 	callID, toTag, fromTag string
@@ -327,15 +343,9 @@ func (s *Server) replaces(req *sip.Request, tx sip.ServerTransaction, l *leg, pa
 		return
 	}
 	l.runInbound(req, tx, core.Party{Number: l.user}, func() *core.Call {
-		c := old.call
-		if c != nil {
-			if n, err := c.Replace(old, l); err == nil {
-				l.call = n
-				l.Indicate(n, core.Answered)
-				return n
-			}
+		if old.call == nil {
+			return l.takeOver(nil, errNoCall)
 		}
-		l.send(cmd{kind: cmdIndicate, ind: core.Congestion, code: sip.StatusCallTransactionDoesNotExists})
-		return nil
+		return l.takeOver(old.call.Replace(old, l))
 	})
 }

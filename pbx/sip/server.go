@@ -135,7 +135,7 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	s.srv.OnBye(s.guarded(s.bye))
 	s.srv.OnCancel(s.guarded(s.cancel))
 	s.srv.OnInfo(s.guarded(s.info))
-	s.srv.OnUpdate(s.guarded(s.update))
+	s.srv.OnUpdate(s.guarded(s.renegotiate))
 	s.srv.OnRefer(s.guarded(s.refer))
 	s.srv.OnSubscribe(s.guarded(s.subscribe))
 	s.srv.OnNoRoute(s.guarded(s.noRoute))
