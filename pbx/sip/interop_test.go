@@ -3,7 +3,6 @@ package sip_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -15,7 +14,6 @@ import (
 	"github.com/hookswitch/hookswitch/hal/sim"
 	"github.com/hookswitch/hookswitch/hal/sim/phone"
 	"github.com/hookswitch/hookswitch/pbx"
-	"github.com/hookswitch/hookswitch/pbx/config"
 	"github.com/hookswitch/hookswitch/pbx/dtmf"
 	"github.com/hookswitch/hookswitch/pbx/media/g711"
 	"github.com/hookswitch/hookswitch/pbx/sip"
@@ -50,44 +48,12 @@ func sippBin(t *testing.T) string {
 	return p
 }
 
+// newExchange is the PBX of exchangeConfig on a realtime simulated board,
+// with SIP listening; it needs SIPp.
 func newExchange(t *testing.T) *exchange {
 	t.Helper()
 	sippBin(t)
-	cfg := config.Default()
-	cfg.SIP.Listen = "127.0.0.1:0"
-	cfg.SIP.Qualify = 0
-	cfg.Users = append(cfg.Users, config.User{Ext: "200", Name: "Carol Desk", Password: carolPW},
-		config.User{Ext: "201", Name: "Dan Soft", Password: "Dan-Secret-201"})
-	b, err := sim.New(sim.Options{Ports: 4, Country: "us", Realtime: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	if os.Getenv("HOOKSWITCH_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	p, err := pbx.New(cfg, b, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := p.ListenSIP("hookswitch-test", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("engine: %v", err)
-		}
-		_ = srv.Close(context.Background())
-		_ = b.Close()
-	})
-	x := &exchange{t: t, p: p, b: b, srv: srv, dir: t.TempDir()}
-	x.writeTone()
-	return x
+	return newExchangeWith(t, exchangeConfig(), nil)
 }
 
 // writeTone writes 10 s of a 1 kHz µ-law tone at -10 dBm0-ish for rtp_stream.
