@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookswitch/hookswitch/hal/sim/measure"
 	"github.com/hookswitch/hookswitch/pbx/config"
 )
 
@@ -285,15 +286,15 @@ func TestBaresipCallsAnalogPort(t *testing.T) {
 	x.until(10*time.Second, "port 1 rings", func() bool { return ph.Status().Ringing })
 	ph.OffHook()
 	x.until(5*time.Second, "answered", func() bool { return x.connected() == 1 })
-	ph.Play(sine(600, 5*8000))
+	ph.Play(measure.Sine(600, 5*8000, 8000))
 	time.Sleep(4 * time.Second)
-	if p := tonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
 		t.Errorf("the analog phone hears baresip's tone at %.2f of its power, want ≥ 0.8", p)
 	}
 	b.do("hangup", "")
 	x.until(5*time.Second, "call ended", func() bool { return x.calls() == 0 })
 	ph.OnHook()
-	p1, p2 := tonePower(ph.Recording(time.Second), toneHz), tonePower(middle(t, b.heard()), 600)
+	p1, p2 := measure.TonePower(ph.Recording(time.Second), toneHz), measure.TonePower(middle(t, b.heard()), 600)
 	t.Logf("tone power: baresip→analog %.3f, analog→baresip %.3f", p1, p2)
 	if p := p2; p < 0.8 {
 		t.Errorf("baresip hears the analog phone's tone at %.2f of its power, want ≥ 0.8", p)
@@ -315,7 +316,7 @@ func TestBaresipCallsSIPUser(t *testing.T) {
 	dan.do("hangup", "")
 	x.until(5*time.Second, "call ended", func() bool { return x.calls() == 0 })
 	time.Sleep(500 * time.Millisecond)
-	p1, p2 := tonePower(middle(t, carol.heard()), toneHz), tonePower(middle(t, dan.heard()), 700)
+	p1, p2 := measure.TonePower(middle(t, carol.heard()), toneHz), measure.TonePower(middle(t, dan.heard()), 700)
 	t.Logf("tone power: 201→200 %.3f, 200→201 %.3f", p1, p2)
 	if p := p1; p < 0.8 {
 		t.Errorf("200 hears 201's tone at %.2f of its power, want ≥ 0.8", p)
@@ -330,11 +331,3 @@ func TestBaresipCallsSIPUser(t *testing.T) {
 // for an answer) right after registering, in about half of the runs seen;
 // message-summary is covered by subscribe_test.go and the analog lamp by
 // TestMessageWaitingLamp.
-
-func sine(hz float64, n int) []int16 {
-	out := make([]int16, n)
-	for i := range out {
-		out[i] = int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/8000))
-	}
-	return out
-}

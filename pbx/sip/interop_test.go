@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hookswitch/hookswitch/hal/sim"
+	"github.com/hookswitch/hookswitch/hal/sim/measure"
 	"github.com/hookswitch/hookswitch/hal/sim/phone"
 	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/dtmf"
@@ -158,22 +159,6 @@ func (x *exchange) calls() int {
 	return n
 }
 
-// tonePower is the share of the samples' power at hz (1 = a pure tone).
-func tonePower(s []int16, hz float64) float64 {
-	w := 2 * math.Pi * hz / 8000
-	var re, im, total float64
-	for i, v := range s {
-		f := float64(v)
-		re += f * math.Cos(w*float64(i))
-		im += f * math.Sin(w*float64(i))
-		total += f * f
-	}
-	if total == 0 {
-		return 0
-	}
-	return 2 * (re*re + im*im) / (float64(len(s)) * total)
-}
-
 // TestSIPpCallsAnalogPort: a SIP phone calls extension 100 (port 1). The
 // sim phone rings, shows the caller ID, is answered, hears the SIP side's
 // tone, and the caller hangs up.
@@ -189,7 +174,7 @@ func TestSIPpCallsAnalogPort(t *testing.T) {
 	}
 	ph.OffHook()
 	time.Sleep(2 * time.Second)
-	if p := tonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the SIP tone at %.2f of its power, want ≥ 0.8", p)
 	}
 	x.wait(r, "call")
@@ -277,7 +262,7 @@ func TestAnalogCallsSIPPhone(t *testing.T) {
 		return n == 1
 	})
 	time.Sleep(1500 * time.Millisecond)
-	if p := tonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the SIP phone's tone at %.2f of its power, want ≥ 0.8", p)
 	}
 	ph.OnHook()

@@ -32,7 +32,7 @@ func (x *exchange) hears(a, b int, hz float64) {
 	x.t.Helper()
 	x.phone(a).Play(measure.Sine(hz, 8000, 8000))
 	time.Sleep(900 * time.Millisecond)
-	if p := tonePower(x.phone(b).Recording(600*time.Millisecond), hz); p < 0.8 {
+	if p := measure.TonePower(x.phone(b).Recording(600*time.Millisecond), hz); p < 0.8 {
 		x.t.Errorf("%v Hz from port %d reaches port %d at %.2f of its power, want ≥ 0.8", hz, a, b, p)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -183,7 +183,7 @@ func TestSIPpReplaces(t *testing.T) {
 		t.Fatalf("calls after Replaces: %v", cs)
 	}
 	time.Sleep(500 * time.Millisecond)
-	if p := tonePower(ph.Recording(400*time.Millisecond), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(400*time.Millisecond), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the new device's tone at %.2f", p)
 	}
 	x.wait(second, "the second device hangs up")
@@ -214,7 +214,7 @@ func TestAnalogTransfersSIPPhone(t *testing.T) {
 	}
 	x.until(10*time.Second, "the SIP phone answers", func() bool { return x.connected() == 1 })
 	time.Sleep(time.Second)
-	if p := tonePower(ph1.Recording(500*time.Millisecond), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph1.Recording(500*time.Millisecond), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the SIP phone at %.2f", p)
 	}
 	if err := ph1.Flash(0); err != nil {
@@ -230,7 +230,7 @@ func TestAnalogTransfersSIPPhone(t *testing.T) {
 	ph1.OnHook()
 	x.until(5*time.Second, "transferred", func() bool { return x.calls() == 1 })
 	time.Sleep(time.Second)
-	if p := tonePower(ph3.Recording(500*time.Millisecond), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph3.Recording(500*time.Millisecond), toneHz); p < 0.8 {
 		t.Errorf("port 3 hears the SIP phone at %.2f after the transfer", p)
 	}
 	ph3.OnHook()
@@ -260,12 +260,12 @@ func TestSIPpHoldMusic(t *testing.T) {
 	x.until(5*time.Second, "the phone holds", held)
 	time.Sleep(1500 * time.Millisecond)
 	rec := ph.Recording(time.Second)
-	if v := rmsOf(rec); v < 300 || tonePower(rec, toneHz) > 0.1 {
-		t.Errorf("port 1 on hold hears level %.0f, 1 kHz share %.2f; want hold music", v, tonePower(rec, toneHz))
+	if v := rmsOf(rec); v < 300 || measure.TonePower(rec, toneHz) > 0.1 {
+		t.Errorf("port 1 on hold hears level %.0f, 1 kHz share %.2f; want hold music", v, measure.TonePower(rec, toneHz))
 	}
 	x.until(5*time.Second, "the phone resumes", func() bool { return !held() })
 	time.Sleep(600 * time.Millisecond)
-	if p := tonePower(ph.Recording(300*time.Millisecond), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(300*time.Millisecond), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the phone at %.2f after the resume", p)
 	}
 	x.wait(r, "hold, resume, BYE")
@@ -299,7 +299,7 @@ func TestEarlyMedia(t *testing.T) {
 	if x.connected() != 0 {
 		t.Fatal("answered before the early media could be heard")
 	}
-	if p := tonePower(ph.Recording(500*time.Millisecond), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(500*time.Millisecond), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the early media at %.2f", p)
 	}
 	x.until(6*time.Second, "answered", func() bool { return x.connected() == 1 })
@@ -350,7 +350,7 @@ func TestSIPpBlindTransferOfSIPPhone(t *testing.T) {
 	ph.OffHook()
 	x.wait(r, "REFER")
 	time.Sleep(time.Second)
-	if p := tonePower(ph.Recording(500*time.Millisecond), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(500*time.Millisecond), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the transferred SIP phone at %.2f", p)
 	}
 	ph.OnHook()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookswitch/hookswitch/hal/sim/measure"
 	"github.com/hookswitch/hookswitch/pbx"
 	"github.com/hookswitch/hookswitch/pbx/config"
 )
@@ -99,7 +100,7 @@ func TestTrunkOutsideCall(t *testing.T) {
 	}
 	x.until(20*time.Second, "answered", func() bool { return x.connected() == 1 })
 	time.Sleep(1500 * time.Millisecond)
-	if p := tonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
+	if p := measure.TonePower(ph.Recording(time.Second), toneHz); p < 0.8 {
 		t.Errorf("port 1 hears the provider's tone at %.2f of its power, want ≥ 0.8", p)
 	}
 	ph.OnHook()
@@ -126,7 +127,7 @@ func TestTrunkIncomingCall(t *testing.T) {
 	}
 	ph.OffHook()
 	time.Sleep(1500 * time.Millisecond)
-	if pw := tonePower(ph.Recording(time.Second), toneHz); pw < 0.8 {
+	if pw := measure.TonePower(ph.Recording(time.Second), toneHz); pw < 0.8 {
 		t.Errorf("port 2 hears the provider's tone at %.2f of its power, want ≥ 0.8", pw)
 	}
 	x.wait(r, "incoming call")
