@@ -36,7 +36,7 @@ import (
 // then a 10 s window with all of them bridged: CPU per relayed RTP packet
 // (no signalling in the window) and how far the 20 ms engine tick fell
 // behind the wall clock (a frame is late when the lag passes 20 ms).
-// HOOKSWITCH_LOAD_PROFILE=file writes a CPU profile of the window.
+// HOOKSWITCH_LOAD_PROFILE=file writes a CPU profile of the measured span.
 
 var sippCounter = regexp.MustCompile(`(Successful|Failed) call\s+\|\s+\d+\s+\|\s+(\d+)`)
 
@@ -217,9 +217,11 @@ func TestSIPpLoad(t *testing.T) {
 	uas := x.startLoadUAS()
 	lag := x.watchLag()
 	defer close(lag.stop)
+	stop := profile(t)
 	cpu0, start := selfCPU(), time.Now()
 	uac := x.startLoadUAC(rate, calls, hold)
 	err := <-uac.done
+	stop()
 	wall, cpu := time.Since(start), selfCPU()-cpu0
 	ok, failed := uac.counts()
 	x.until(60*time.Second, "calls ended", func() bool { return x.calls() == 0 })
@@ -277,6 +279,26 @@ func (x *exchange) mediaSummary() string {
 		legs, rx/legs, tx/legs, lost, late, mos/float64(legs))
 }
 
+// profile starts the CPU profile HOOKSWITCH_LOAD_PROFILE names, if any, and
+// returns its stop.
+func profile(t *testing.T) (stop func()) {
+	f := os.Getenv("HOOKSWITCH_LOAD_PROFILE")
+	if f == "" {
+		return func() {}
+	}
+	out, err := os.Create(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = out.Close()
+	}
+}
+
 func TestSIPpConcurrent(t *testing.T) {
 	if os.Getenv("HOOKSWITCH_LOAD_CONCURRENT") == "" {
 		t.Skip("set HOOKSWITCH_LOAD_CONCURRENT=calls to run the concurrency test")
@@ -292,17 +314,7 @@ func TestSIPpConcurrent(t *testing.T) {
 	x.until(time.Duration(hold)*time.Millisecond, fmt.Sprintf("%d calls up", n), func() bool { return x.connected() == n })
 	time.Sleep(time.Second) // the last calls' media settles
 	lag := x.watchLag()
-	if f := os.Getenv("HOOKSWITCH_LOAD_PROFILE"); f != "" {
-		out, err := os.Create(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer out.Close()
-		if err := pprof.StartCPUProfile(out); err != nil {
-			t.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer profile(t)()
 	cpu0, uac0, uas0, start := selfCPU(), procCPU(uac.cmd), procCPU(uas.cmd), time.Now()
 	time.Sleep(window)
 	cpu, wall := selfCPU()-cpu0, time.Since(start)
