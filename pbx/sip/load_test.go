@@ -38,7 +38,10 @@ import (
 // behind the wall clock (a frame is late when the lag passes 20 ms).
 // HOOKSWITCH_LOAD_PROFILE=file writes a CPU profile of the measured span.
 
-var sippCounter = regexp.MustCompile(`(Successful|Failed) call\s+\|\s+\d+\s+\|\s+(\d+)`)
+var (
+	sippCounter = regexp.MustCompile(`(Successful|Failed) call\s+\|\s+\d+\s+\|\s+(\d+)`)
+	sippRate    = regexp.MustCompile(`Call Rate\s+\|\s+[\d.]+ cps\s+\|\s+([\d.]+) cps`)
+)
 
 // loadRun is a SIPp instance run without message tracing (which would cost
 // SIPp more than the calls do).
@@ -51,7 +54,7 @@ type loadRun struct {
 func (x *exchange) loadSIPp(scenario string, args ...string) *loadRun {
 	x.t.Helper()
 	all := append([]string{"-sf", scenarioFile(scenario), "-nostdin", "-timeout", "600s", "-timeout_error", "-trace_err",
-		"-max_recv_loops", "10000", "-i", "127.0.0.1", "-mi", "127.0.0.1"}, args...)
+		"-max_recv_loops", "10000", "-buff_size", "4194304", "-i", "127.0.0.1", "-mi", "127.0.0.1"}, args...)
 	r := &loadRun{done: make(chan error, 1)}
 	r.cmd = exec.Command(sippBin(x.t), all...)
 	r.cmd.Dir = x.dir
@@ -75,6 +78,17 @@ func (r *loadRun) counts() (ok, failed int) {
 		}
 	}
 	return ok, failed
+}
+
+// rate is the call rate SIPp reports over its whole run: below the rate
+// asked for when SIPp (sharing the machine) could not keep up.
+func (r *loadRun) rate() float64 {
+	m := sippRate.FindAllStringSubmatch(r.out.String(), -1)
+	if len(m) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(m[len(m)-1][1], 64)
+	return v
 }
 
 // cpuOf is a finished process's CPU time.
@@ -231,9 +245,9 @@ func TestSIPpLoad(t *testing.T) {
 	pkts := float64(ok) * float64(hold) / 1000 * 50 * 2
 	t.Log(x.mediaSummary())
 	t.Log(ticks.summary(x))
-	t.Logf("%d calls at %d/s (hold %d ms): %d successful, %d failed, in %v wall; hookswitch CPU %v = %.0f%% of one core, "+
+	t.Logf("%d calls at %d/s (hold %d ms; SIPp's mean rate %.0f/s): %d successful, %d failed, in %v wall; hookswitch CPU %v = %.0f%% of one core, "+
 		"%v per call, %.2f µs per relayed RTP packet (signalling included); SIPp CPU uac %v, uas %v; engine lag max %v, %d samples >20 ms, %d frames skipped",
-		calls, rate, hold, ok, failed, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(),
+		calls, rate, hold, uac.rate(), ok, failed, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(),
 		(cpu / time.Duration(max(ok, 1))).Round(time.Microsecond), cpu.Seconds()*1e6/max(pkts, 1),
 		cpuOf(uac.cmd).Round(time.Millisecond), cpuOf(uas.cmd).Round(time.Millisecond),
 		time.Duration(lag.max.Load()).Round(time.Millisecond), lag.late.Load(), x.b.Skipped())
@@ -257,9 +271,13 @@ func TestSIPpLoad(t *testing.T) {
 // mediaSummary averages the SIP legs' media figures over the recent call
 // records: proof that the packets went where they belong.
 func (x *exchange) mediaSummary() string {
-	var legs, rx, tx, lost, late int64
+	var legs, rx, tx, lost, late, mostTx int64
 	var mos float64
+	var longest time.Duration
 	for _, r := range x.records() {
+		if !r.Answered.IsZero() {
+			longest = max(longest, r.Ended.Sub(r.Answered))
+		}
 		for _, l := range []*core.MediaStats{r.A.Media, r.B.Media} {
 			if l == nil {
 				continue
@@ -267,6 +285,7 @@ func (x *exchange) mediaSummary() string {
 			legs++
 			rx += int64(l.PacketsReceived)
 			tx += int64(l.PacketsSent)
+			mostTx = max(mostTx, int64(l.PacketsSent))
 			lost += l.Lost
 			late += int64(l.Late)
 			mos += l.MOS
@@ -275,8 +294,8 @@ func (x *exchange) mediaSummary() string {
 	if legs == 0 {
 		return "no media records"
 	}
-	return fmt.Sprintf("last %d legs: %d packets received and %d sent a leg on average, %d lost, %d late in all, mean MOS %.2f",
-		legs, rx/legs, tx/legs, lost, late, mos/float64(legs))
+	return fmt.Sprintf("last %d legs: %d packets received and %d sent a leg on average (most sent %d, longest call %v), %d lost, %d late in all, mean MOS %.2f",
+		legs, rx/legs, tx/legs, mostTx, longest.Round(time.Millisecond), lost, late, mos/float64(legs))
 }
 
 // profile starts the CPU profile HOOKSWITCH_LOAD_PROFILE names, if any, and

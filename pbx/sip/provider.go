@@ -95,6 +95,7 @@ func ListenProvider(log *slog.Logger, o ProviderOpts) (*Provider, error) {
 	if s.udp, err = net.ListenPacket("udp", o.Listen); err != nil {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
+	growBuffers(s.udp, sipSocketBuffer)
 	ap := s.udp.LocalAddr().(*net.UDPAddr).AddrPort()
 	local := ap.Addr().Unmap().String()
 	if ap.Addr().IsUnspecified() {

@@ -98,6 +98,12 @@ type Server struct {
 	rejected atomic.Uint64 // unparseable requests answered 400
 }
 
+// sipSocketBuffer is the UDP socket's buffer size: the kernel's usual
+// 208 KiB holds a few hundred messages, a fraction of a second at a
+// thousand calls a second, and what overflows is retransmitted seconds
+// later or, for an ACK, not at all.
+const sipSocketBuffer = 4 << 20
+
 // Listen binds UDP and TCP on o.Listen.
 func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	if o.Realm == "" {
@@ -112,6 +118,7 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	if s.udp, err = net.ListenPacket("udp", o.Listen); err != nil {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
+	growBuffers(s.udp, sipSocketBuffer)
 	if s.tcp, err = net.Listen("tcp", s.udp.LocalAddr().String()); err != nil {
 		_ = s.udp.Close()
 		return nil, fmt.Errorf("sip: %w", err)
