@@ -49,3 +49,25 @@ func TestSessionRefresh(t *testing.T) {
 		}
 	})
 }
+
+// A BYE that comes before the ACK of our 2xx (the ACK lost on the way) ends
+// the call at once: it must not wait out the 64·T1 the 2xx is retransmitted for.
+func TestByeBeforeAck(t *testing.T) {
+	r := newRig(t)
+	carol, dan := r.phone("200", 2000), r.phone("201", 1000)
+	carol.register()
+	dan.register()
+	cd := carol.call("201")
+	dan.answer(dan.incoming())
+	res := carol.waitRes(sip.INVITE, cd.callID)
+	if res.StatusCode != 200 {
+		t.Fatalf("INVITE: %d", res.StatusCode)
+	}
+	cd.remoteTag, _ = res.To().Params.Get("tag")
+	cd.target = res.Contact().Address.String()
+	if res := carol.request(cd, sip.BYE); res.StatusCode != 200 {
+		t.Fatalf("BYE: %d", res.StatusCode)
+	}
+	r.until("call ended", func() bool { return len(r.calls()) == 0 })
+	dan.waitReq(sip.BYE, "")
+}
