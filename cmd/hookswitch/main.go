@@ -35,6 +35,12 @@ var version = "dev"
 // memoryLimit suits a 512 MB board; GOMEMLIMIT in the environment wins.
 const memoryLimit = 256 << 20
 
+// gcPercent lets the heap grow to five times what is live before a
+// collection, the memory limit bounding it: a third less GC work per call
+// at 1000 calls/s (pbx/sip's load test: 1.25 ms of CPU a call at the
+// default 100, 1.06 ms at 400). GOGC in the environment wins.
+const gcPercent = 400
+
 func main() {
 	cfgPath := flag.String("config", "", "configuration `file` (YAML); the embedded default when empty")
 	dataDir := flag.String("data", "data", "`dir`ectory for runtime data")
@@ -105,6 +111,9 @@ func closeCDR(log *slog.Logger, st *cdr.Store) {
 func run(log *slog.Logger, cfgPath, dataDir, boardName string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
 	}
 	cfg := config.Default()
 	if cfgPath != "" {

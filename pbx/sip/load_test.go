@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -225,6 +226,7 @@ func TestSIPpLoad(t *testing.T) {
 	}
 	rate := envInt(t, "HOOKSWITCH_LOAD", 0)
 	calls := envInt(t, "HOOKSWITCH_LOAD_CALLS", 1000)
+	daemonGC(t)
 	hold := envInt(t, "HOOKSWITCH_LOAD_HOLD", 2000)
 	ticks := &tickWatch{}
 	x := newExchangeWith(t, exchangeConfig(), ticks.hook)
@@ -298,6 +300,15 @@ func (x *exchange) mediaSummary() string {
 		legs, rx/legs, tx/legs, mostTx, longest.Round(time.Millisecond), lost, late, mos/float64(legs))
 }
 
+// daemonGC sets the garbage collector as cmd/hookswitch does (gcPercent)
+// for the test; GOGC in the environment wins.
+func daemonGC(t *testing.T) {
+	if os.Getenv("GOGC") == "" {
+		old := debug.SetGCPercent(400)
+		t.Cleanup(func() { debug.SetGCPercent(old) })
+	}
+}
+
 // profile starts the CPU profile HOOKSWITCH_LOAD_PROFILE names, if any, and
 // returns its stop.
 func profile(t *testing.T) (stop func()) {
@@ -324,6 +335,7 @@ func TestSIPpConcurrent(t *testing.T) {
 	}
 	n := envInt(t, "HOOKSWITCH_LOAD_CONCURRENT", 0)
 	rate := envInt(t, "HOOKSWITCH_LOAD", 100)
+	daemonGC(t)
 	const window = 10 * time.Second
 	hold := int((time.Duration(n)*time.Second/time.Duration(rate) + window + 5*time.Second) / time.Millisecond)
 	ticks := &tickWatch{}
