@@ -64,6 +64,7 @@ type Mux struct {
 	rx     [][]byte
 	rxOut  []Datagram
 	rxSess []*Session // where each datagram of the batch goes
+	txMu   sync.Mutex // the tick's calls step on several cores (core.Engine)
 	tx     *txBatch   // what this tick's sessions wrote
 	polls  uint64
 
@@ -414,7 +415,9 @@ func ssrcAt(b []byte, off int) (uint32, bool) {
 
 // queue copies one datagram into this tick's send batch.
 func (m *Mux) queue(b []byte, to netip.AddrPort) error {
+	m.txMu.Lock()
 	m.tx.add(b, to)
+	m.txMu.Unlock()
 	return nil
 }
 
