@@ -104,8 +104,8 @@ type Server struct {
 // and dialog, stays in memory until the timer fires: 64·T1 = 32 s, about
 // 19 KB a call (600 MB at 1 000 calls/s, measured with the load test's heap
 // trace). 8·T1 = 4 s still spans four retransmissions of a 2xx whose ACK
-// was lost (RFC 6026 §8.7, §8.4), and INVITE retransmissions stop at our
-// immediate 100 Trying (RFC 3261 §17.1.1.2).
+// was lost, what the two timers are for (RFC 6026), and INVITE
+// retransmissions stop at our immediate 100 Trying (RFC 3261 §17.1.1.2).
 func init() {
 	sip.Timer_L = 8 * sip.T1
 	sip.Timer_M = 8 * sip.T1
