@@ -196,7 +196,7 @@ func (e *Engine) stepCalls() {
 	for _, h := range e.helpers {
 		select {
 		case h <- w:
-		default: // still busy with an earlier frame: it will find this one taken
+		default: // an earlier frame's work still waits there: this frame goes without it
 		}
 	}
 	w.run()
