@@ -64,9 +64,12 @@ type Mux struct {
 	rx     [][]byte
 	rxOut  []Datagram
 	rxSess []*Session // where each datagram of the batch goes
-	txMu   sync.Mutex // the tick's calls step on several cores (core.Engine)
-	tx     *txBatch   // what this tick's sessions wrote
 	polls  uint64
+
+	// what this tick's sessions wrote; locked, since the tick steps its
+	// calls on several cores (core.Engine)
+	txMu sync.Mutex
+	tx   *txBatch
 
 	// the sender goroutine: it takes a tick's batch from toSend, sends it
 	// and hands it back on free; two batches take turns.

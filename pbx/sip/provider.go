@@ -92,10 +92,9 @@ func ListenProvider(log *slog.Logger, o ProviderOpts) (*Provider, error) {
 		providerAllow, "")
 	s.prov = &o
 	p.s = s
-	if s.udp, err = net.ListenPacket("udp", o.Listen); err != nil {
-		return nil, fmt.Errorf("sip: %w", err)
+	if s.udp, err = listenUDP(o.Listen); err != nil {
+		return nil, err
 	}
-	growBuffers(s.udp, sipSocketBuffer)
 	ap := s.udp.LocalAddr().(*net.UDPAddr).AddrPort()
 	local := ap.Addr().Unmap().String()
 	if ap.Addr().IsUnspecified() {

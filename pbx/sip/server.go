@@ -117,6 +117,16 @@ func init() {
 // later or, for an ACK, not at all.
 const sipSocketBuffer = 4 << 20
 
+// listenUDP binds a SIP UDP socket with room for a burst of signalling.
+func listenUDP(addr string) (net.PacketConn, error) {
+	c, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	growBuffers(c, sipSocketBuffer)
+	return c, nil
+}
+
 // Listen binds UDP and TCP on o.Listen.
 func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	if o.Realm == "" {
@@ -128,10 +138,9 @@ func Listen(log *slog.Logger, o Opts) (*Server, error) {
 	s.reg = registrar.New(o.Reg)
 
 	var err error
-	if s.udp, err = net.ListenPacket("udp", o.Listen); err != nil {
-		return nil, fmt.Errorf("sip: %w", err)
+	if s.udp, err = listenUDP(o.Listen); err != nil {
+		return nil, err
 	}
-	growBuffers(s.udp, sipSocketBuffer)
 	if s.tcp, err = net.Listen("tcp", s.udp.LocalAddr().String()); err != nil {
 		_ = s.udp.Close()
 		return nil, fmt.Errorf("sip: %w", err)

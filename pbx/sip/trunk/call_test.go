@@ -337,42 +337,40 @@ func (p *provider) respond(req *sip.Request, code int, reason, body string, hdrs
 // waitReq returns the first kept request with method that ok accepts, and forgets it.
 func (p *provider) waitReq(method sip.RequestMethod, ok func(*sip.Request) bool) *sip.Request {
 	p.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		p.mu.Lock()
-		for i, r := range p.reqs {
-			if r.Method == method && (ok == nil || ok(r)) {
-				p.reqs = append(p.reqs[:i], p.reqs[i+1:]...)
-				p.mu.Unlock()
-				return r
-			}
-		}
-		p.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-	p.t.Fatalf("provider: no %s", method)
-	return nil
+	return take(p, &p.reqs, "request "+string(method), func(r *sip.Request) bool {
+		return r.Method == method && (ok == nil || ok(r))
+	})
 }
 
 // waitRes returns the first kept response to method in call callID with a
 // code ok accepts, and forgets it.
 func (p *provider) waitRes(method sip.RequestMethod, callID string, ok func(int) bool) *sip.Response {
 	p.t.Helper()
+	return take(p, &p.resps, "response to "+string(method), func(r *sip.Response) bool {
+		return r.CSeq().MethodName == method && r.CallID().Value() == callID && ok(r.StatusCode)
+	})
+}
+
+// take waits up to 5 s for an entry of *list that match accepts, removes
+// and returns it.
+func take[T any](p *provider, list *[]T, what string, match func(T) bool) T {
+	p.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		p.mu.Lock()
-		for i, r := range p.resps {
-			if r.CSeq().MethodName == method && r.CallID().Value() == callID && ok(r.StatusCode) {
-				p.resps = append(p.resps[:i], p.resps[i+1:]...)
+		for i, x := range *list {
+			if match(x) {
+				*list = append((*list)[:i], (*list)[i+1:]...)
 				p.mu.Unlock()
-				return r
+				return x
 			}
 		}
 		p.mu.Unlock()
 		time.Sleep(5 * time.Millisecond)
 	}
-	p.t.Fatalf("provider: no such response to %s", method)
-	return nil
+	p.t.Fatalf("provider: no %s", what)
+	var zero T
+	return zero
 }
 
 func final(code int) bool { return code >= 200 }
